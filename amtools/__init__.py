@@ -1,0 +1,44 @@
+"""amtools: the companion package of the book *Associative Memories, Executably*.
+
+Small, tested, vectorized torch helpers: Zipf data, random embeddings,
+outer-product memories, exact errors, power-law fits, check helpers that turn
+every reproduced claim into an assertion, one figure style, and explorers.
+"""
+
+__version__ = "0.1.0"
+
+from .checks import (CheckFailed, check_between, check_close, check_exponent, check_less,
+                     check_true)
+from .embeddings import random_embeddings
+from .fitting import PowerLawFit, fit_power_law
+from .memory import decode, generalization_error, memory_matrix, scores
+from .runtime import Setup, environment_stamp, pick_device, seed_everything, setup
+from .theory import (distinct_asymptotic, expected_distinct, signal_to_noise, unseen_mass,
+                     unseen_mass_asymptotic, zipf_constant)
+from .zipf import sample_tokens, token_counts, zipf
+
+__all__ = [
+    "__version__", "require",
+    "setup", "Setup", "seed_everything", "pick_device", "environment_stamp",
+    "zipf", "sample_tokens", "token_counts",
+    "random_embeddings",
+    "memory_matrix", "scores", "decode", "generalization_error",
+    "fit_power_law", "PowerLawFit",
+    "zipf_constant", "unseen_mass", "expected_distinct", "unseen_mass_asymptotic",
+    "distinct_asymptotic", "signal_to_noise",
+    "CheckFailed", "check_close", "check_exponent", "check_less", "check_between", "check_true",
+]
+
+
+def require(version: str) -> None:
+    """Fail loudly if the installed amtools is older than the ``version`` a notebook needs."""
+    if not isinstance(version, str):
+        raise TypeError(f"version must be a string like '0.1', got {type(version).__name__}")
+    try:
+        want = tuple(int(v) for v in version.split("."))
+        have = tuple(int(v) for v in __version__.split(".")[: len(want)])
+    except ValueError:
+        raise ValueError(f"version must look like '0.1' or '0.1.0', got {version!r}") from None
+    if have < want:
+        raise RuntimeError(f"this notebook needs amtools >= {version}, found {__version__}; "
+                           "reinstall it (see the README)")

@@ -1,0 +1,98 @@
+"""Check helpers: every reproduced claim in the book ends in one of these.
+
+Each helper prints one line saying what it compared (value, target,
+tolerance) and raises :class:`CheckFailed` with the same information when the
+claim does not hold, so a wrong number fails the notebook, the tests and CI.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+from ._validate import as_real
+
+__all__ = ["CheckFailed", "check_close", "check_exponent", "check_less",
+           "check_between", "check_true"]
+
+
+class CheckFailed(AssertionError):
+    """A reproduced claim did not hold."""
+
+
+def _num(value: Any, name: str) -> float:
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1:
+            raise ValueError(f"{name} must be a single number, got a tensor of shape {tuple(value.shape)}")
+        value = value.item()
+    return as_real(value, name, allow_inf=True)
+
+
+def _label(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise TypeError("name must be a non-empty string describing the claim")
+    return name
+
+
+def _report(ok: bool, name: str, detail: str) -> bool:
+    line = f"{'✔' if ok else '✘'} {name}: {detail}"
+    if not ok:
+        raise CheckFailed(line)
+    print(line)
+    return True
+
+
+def check_close(name: str, value: Any, target: Any, *, atol: float = 0.0,
+                rtol: float = 0.0) -> bool:
+    """Check ``|value - target| <= atol + rtol * |target|``."""
+    name = _label(name)
+    value, target = _num(value, "value"), _num(target, "target")
+    atol = as_real(atol, "atol", minimum=0.0)
+    rtol = as_real(rtol, "rtol", minimum=0.0)
+    if atol == 0.0 and rtol == 0.0:
+        raise ValueError("give a tolerance: atol > 0 or rtol > 0")
+    tol = atol + rtol * abs(target)
+    ok = math.isfinite(value) and abs(value - target) <= tol
+    return _report(ok, name, f"value {value:.4g} vs target {target:.4g} "
+                             f"(tolerance ±{tol:.3g}, off by {abs(value - target):.3g})")
+
+
+def check_exponent(name: str, fitted: Any, theory: Any, tol: float) -> bool:
+    """Check that a fitted exponent is within ``tol`` of the theoretical one."""
+    tol = as_real(tol, "tol", minimum=0.0, strict=True)
+    return check_close(name, fitted, theory, atol=tol)
+
+
+def check_less(name: str, value: Any, bound: Any) -> bool:
+    """Check ``value < bound``."""
+    name = _label(name)
+    value, bound = _num(value, "value"), _num(bound, "bound")
+    return _report(value < bound, name, f"value {value:.4g} < bound {bound:.4g}")
+
+
+def check_between(name: str, value: Any, low: Any, high: Any) -> bool:
+    """Check ``low <= value <= high``."""
+    name = _label(name)
+    value, low, high = _num(value, "value"), _num(low, "low"), _num(high, "high")
+    if low > high:
+        raise ValueError(f"low must be <= high, got low={low} > high={high}")
+    return _report(low <= value <= high, name, f"value {value:.4g} in [{low:.4g}, {high:.4g}]")
+
+
+def check_true(name: str, condition: Any, detail: str = "") -> bool:
+    """Check a boolean condition (or that every entry of a boolean tensor holds)."""
+    name = _label(name)
+    if isinstance(condition, torch.Tensor):
+        if condition.dtype != torch.bool:
+            raise TypeError(f"condition must be a bool tensor, got dtype {condition.dtype}")
+        n_bad = int((~condition).sum())
+        ok = n_bad == 0
+        detail = (detail + "; " if detail else "") + (
+            f"all {condition.numel()} hold" if ok else f"{n_bad} of {condition.numel()} fail")
+    elif isinstance(condition, bool):
+        ok = condition
+    else:
+        raise TypeError(f"condition must be a bool or a bool tensor, got {type(condition).__name__}")
+    return _report(ok, name, detail or ("holds" if ok else "does not hold"))

@@ -1,0 +1,89 @@
+"""The book's figure style and two small plotting helpers.
+
+Figures carry their own light background (so they read the same in the light
+and the dark theme of the HTML book) and use the Okabe-Ito colour-blind-safe
+palette.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import matplotlib as mpl
+import numpy as np
+import torch
+
+__all__ = ["PALETTE", "STYLE", "use_style", "band", "guide_line"]
+
+#: Okabe-Ito palette (colour-blind safe), in cycle order.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+
+STYLE: dict[str, Any] = {
+    "figure.figsize": (6.4, 4.0),
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "axes.facecolor": "white",
+    "axes.edgecolor": "#333333",
+    "axes.labelcolor": "#111111",
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "axes.grid": True,
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.6,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": mpl.cycler(color=list(PALETTE)),
+    "xtick.color": "#333333",
+    "ytick.color": "#333333",
+    "legend.frameon": False,
+    "legend.fontsize": 9,
+    "lines.linewidth": 1.8,
+    "image.cmap": "viridis",
+    "font.size": 10,
+}
+
+
+def use_style() -> None:
+    """Apply the book's matplotlib style (called by :func:`amtools.setup`)."""
+    mpl.rcParams.update(STYLE)
+
+
+def _np(x: Any) -> np.ndarray:
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().double().numpy()
+    return np.asarray(x, dtype=float)
+
+
+def band(ax: Any, x: Any, values: Any, *, label: str | None = None, color: str | None = None,
+         k: float = 1.0, **line_kwargs: Any) -> Any:
+    """Plot the mean over trials (axis 0 of ``values``) with a shaded ``mean ± k·std`` band.
+
+    The band shows the spread over independent trials (fresh embeddings and, where
+    there is data, fresh samples). With one trial only the line is drawn.
+    """
+    v = _np(values)
+    if v.ndim == 1:
+        v = v[None]
+    xs = _np(x)
+    if v.shape[-1] != xs.shape[0]:
+        raise ValueError(f"values has {v.shape[-1]} columns but x has {xs.shape[0]} points")
+    mean = v.mean(axis=0)
+    (line,) = ax.plot(xs, mean, label=label, color=color, **line_kwargs)
+    if v.shape[0] > 1:
+        std = v.std(axis=0, ddof=1)
+        lo = mean - k * std
+        if ax.get_yscale() == "log":
+            lo = np.where(lo > 0, lo, np.nan)
+        ax.fill_between(xs, lo, mean + k * std, color=line.get_color(), alpha=0.2, linewidth=0)
+    return line
+
+
+def guide_line(ax: Any, x: Sequence[float], exponent: float, prefactor: float, *,
+               label: str | None = None, color: str = "#555555") -> Any:
+    """Dashed reference line ``prefactor * x**exponent`` (a theory slope on log-log axes)."""
+    xs = _np(x)
+    (line,) = ax.plot(xs, prefactor * xs ** exponent, linestyle="--", color=color,
+                      linewidth=1.2, label=label)
+    return line

@@ -1,0 +1,116 @@
+"""One call at the top of every chapter: seeds, device, figure style, size profile.
+
+``setup()`` is the second cell of every notebook. It makes a run reproducible,
+picks CUDA when present (else the CPU), applies the book's figure style and
+returns a :class:`Setup` whose :meth:`Setup.pick` chooses between the CPU-sized
+``default`` profile and the ``paper`` profile (the papers' sizes, for GPUs),
+selected by the environment variable ``AMTOOLS_PROFILE``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import numpy as np
+import torch
+
+from ._validate import as_int
+
+__all__ = ["setup", "Setup", "seed_everything", "pick_device", "environment_stamp",
+           "PROFILES", "PROFILE_VARIABLE"]
+
+PROFILES = ("default", "paper")
+PROFILE_VARIABLE = "AMTOOLS_PROFILE"
+T = TypeVar("T")
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python's ``random``, NumPy and torch (CPU and CUDA); return a seeded CPU generator."""
+    seed = as_int(seed, "seed", minimum=0)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def pick_device(device: str | torch.device | None = None) -> torch.device:
+    """``device`` if given, else CUDA when available, else the CPU."""
+    if device is not None:
+        if not isinstance(device, (str, torch.device)):
+            raise TypeError(f"device must be a str, torch.device or None, got {type(device).__name__}")
+        try:
+            return torch.device(device)
+        except RuntimeError as err:
+            raise ValueError(f"device {device!r} is not a valid torch device: {err}") from None
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _profile_from_env(profile: str | None) -> str:
+    if profile is None:
+        profile = os.environ.get(PROFILE_VARIABLE, "default") or "default"
+    if not isinstance(profile, str):
+        raise TypeError(f"profile must be a string, got {type(profile).__name__}")
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES} (from argument or ${PROFILE_VARIABLE}), got {profile!r}")
+    return profile
+
+
+def environment_stamp(seed: int, device: torch.device, profile: str) -> str:
+    """One line that identifies the run: package versions, device, seed, profile."""
+    from . import __version__
+
+    return (f"amtools {__version__} | torch {torch.__version__} | numpy {np.__version__} | "
+            f"python {platform.python_version()} | device {device} | seed {seed} | profile {profile}")
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What :func:`setup` decided: use ``.device``, ``.generator`` and ``.pick``."""
+
+    seed: int
+    device: torch.device
+    profile: str
+    generator: torch.Generator = field(repr=False, compare=False)
+
+    @property
+    def paper(self) -> bool:
+        """True under the ``paper`` profile (the papers' full sizes)."""
+        return self.profile == "paper"
+
+    def pick(self, default: T, paper: T) -> T:
+        """The size for the active profile: ``default`` on a CPU, ``paper`` for full runs."""
+        return paper if self.paper else default
+
+    def generator_on(self, device: str | torch.device | None = None) -> torch.Generator:
+        """A fresh generator seeded with ``seed`` on ``device`` (default: ``self.device``)."""
+        return torch.Generator(device=pick_device(device or self.device)).manual_seed(self.seed)
+
+
+def setup(seed: int = 0, *, profile: str | None = None, device: str | torch.device | None = None,
+          style: bool = True, quiet: bool = False) -> Setup:
+    """Seed everything, pick the device and the size profile, style figures, print a stamp.
+
+    ``profile`` defaults to ``$AMTOOLS_PROFILE`` or ``"default"``; ``device``
+    defaults to CUDA if available, else CPU. On a CPU it also says how to get a
+    GPU on Colab.
+    """
+    seed = as_int(seed, "seed", minimum=0)
+    profile = _profile_from_env(profile)
+    dev = pick_device(device)
+    gen = seed_everything(seed)
+    if style:
+        from .plotting import use_style
+
+        use_style()
+    if not quiet:
+        print(environment_stamp(seed, dev, profile))
+        if dev.type == "cpu":
+            print("Running on the CPU (fine for the default profile). On Colab, "
+                  "Runtime > Change runtime type > GPU speeds up AMTOOLS_PROFILE=paper runs.")
+    return Setup(seed=seed, device=dev, profile=profile, generator=gen)

@@ -1,0 +1,119 @@
+"""Closed-form curves of the theory, each with its formula.
+
+Exact expectations (``unseen_mass``, ``expected_distinct``) hold for any law
+``p``; the ``*_asymptotic`` curves are the large-``T`` equivalents for a Zipf law
+with exponent ``alpha > 1`` (derived by replacing the sum over tokens with an
+integral).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence, Union
+
+import torch
+
+from ._validate import as_int, as_real, check_probability_vector
+
+__all__ = ["zipf_constant", "unseen_mass", "expected_distinct",
+           "unseen_mass_asymptotic", "distinct_asymptotic", "signal_to_noise"]
+
+Sizes = Union[float, int, Sequence[float], torch.Tensor]
+
+
+def _sizes(T: Sizes, name: str = "T") -> torch.Tensor:
+    if isinstance(T, torch.Tensor):
+        t = T.detach().double().cpu()
+    elif isinstance(T, (int, float)) and not isinstance(T, bool):
+        t = torch.tensor(float(T), dtype=torch.float64)
+    else:
+        try:
+            t = torch.tensor([float(v) for v in T], dtype=torch.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be a number, a sequence of numbers or a tensor") from None
+    if torch.isnan(t).any() or (t < 0).any():
+        raise ValueError(f"{name} must be >= 0 (math.inf allowed)")
+    return t
+
+
+def zipf_constant(alpha: float, N: int | None = None) -> float:
+    r"""Normalizer :math:`C_\alpha = (\sum_{k\le N} k^{-\alpha})^{-1}`; ``N=None`` means
+    :math:`N=\infty`, where :math:`C_\alpha = 1/\zeta(\alpha)` (needs ``alpha > 1``)."""
+    alpha = as_real(alpha, "alpha", minimum=0.0)
+    if N is None:
+        if alpha <= 1:
+            raise ValueError(f"alpha must be > 1 when N is infinite, got {alpha}")
+        return 1.0 / float(torch.special.zeta(torch.tensor(alpha, dtype=torch.float64),
+                                              torch.tensor(1.0, dtype=torch.float64)))
+    N = as_int(N, "N", minimum=1)
+    k = torch.arange(1, N + 1, dtype=torch.float64)
+    return 1.0 / float((k ** -alpha).sum())
+
+
+def unseen_mass(p: torch.Tensor, T: Sizes) -> torch.Tensor:
+    r"""Expected mass of the tokens never seen in ``T`` i.i.d. samples:
+
+    .. math:: \mathbb E\Big[\sum_x p(x)\,\mathbf 1\{n_x = 0\}\Big] = \sum_x p(x)\,(1 - p(x))^T .
+
+    ``T`` may be a number or a 1-D collection (``math.inf`` gives 0); the result
+    has ``T``'s shape, in float64.
+    """
+    p = check_probability_vector(p, "p").double().cpu()
+    t = _sizes(T)
+    log1m = torch.log1p(-p.clamp(max=1.0))                # log(1 - p), -inf where p = 1
+    expo = torch.exp(t.reshape(-1, 1) * log1m.unsqueeze(0))  # (1-p)^T, chunk-free: N * len(T)
+    expo = torch.nan_to_num(expo, nan=1.0)                   # 0 * -inf at T = 0
+    return (expo @ p).reshape(t.shape)
+
+
+def expected_distinct(p: torch.Tensor, T: Sizes) -> torch.Tensor:
+    r"""Expected number of distinct tokens in ``T`` samples: :math:`\sum_x 1 - (1-p(x))^T`."""
+    p = check_probability_vector(p, "p").double().cpu()
+    t = _sizes(T)
+    support = (p > 0).double()
+    log1m = torch.log1p(-p.clamp(max=1.0))
+    expo = torch.nan_to_num(torch.exp(t.reshape(-1, 1) * log1m.unsqueeze(0)), nan=1.0)
+    return ((1.0 - expo) @ support).reshape(t.shape)
+
+
+def unseen_mass_asymptotic(alpha: float, T: Sizes, N: int | None = None) -> torch.Tensor:
+    r"""Large-``T`` equivalent of the unseen mass for a Zipf law, ``alpha > 1``:
+
+    .. math:: \sum_x p(x)(1-p(x))^T \simeq \frac{\Gamma(1 - 1/\alpha)}{\alpha}\,
+              C_\alpha^{1/\alpha}\, T^{-(1 - 1/\alpha)} .
+
+    ``N`` sets :math:`C_\alpha` (``None``: :math:`N = \infty`); the formula ignores
+    the cut-off at ``N``, so it only holds while :math:`(C_\alpha T)^{1/\alpha} \ll N`.
+    """
+    alpha = as_real(alpha, "alpha", minimum=1.0, strict=True)
+    c = zipf_constant(alpha, N)
+    t = _sizes(T)
+    return math.gamma(1 - 1 / alpha) / alpha * c ** (1 / alpha) * t ** (-(1 - 1 / alpha))
+
+
+def distinct_asymptotic(alpha: float, T: Sizes, N: int | None = None) -> torch.Tensor:
+    r"""Large-``T`` equivalent of the number of distinct tokens, ``alpha > 1``:
+    :math:`\Gamma(1 - 1/\alpha)\,(C_\alpha T)^{1/\alpha}`."""
+    alpha = as_real(alpha, "alpha", minimum=1.0, strict=True)
+    c = zipf_constant(alpha, N)
+    t = _sizes(T)
+    return math.gamma(1 - 1 / alpha) * (c * t) ** (1 / alpha)
+
+
+def signal_to_noise(q: torch.Tensor, d: int) -> torch.Tensor:
+    r"""Signal-to-noise ratio of each stored association, :math:`d\,q(x)^2 / \|q\|_2^2`.
+
+    With random embeddings the score of the right output carries signal
+    :math:`q(x)` and the interference of the others has variance about
+    :math:`\|q\|^2/d`; errors become likely once this ratio is of order 1 or less.
+    ``q`` is a ``Tensor[..., N]``; the result has the same shape.
+    """
+    if not isinstance(q, torch.Tensor) or not q.is_floating_point():
+        raise TypeError("q must be a floating-point torch.Tensor")
+    if (q < 0).any():
+        raise ValueError("q must be non-negative")
+    d = as_int(d, "d", minimum=1)
+    norm2 = (q.double() ** 2).sum(dim=-1, keepdim=True)
+    if (norm2 == 0).any():
+        raise ValueError("q must have at least one positive entry")
+    return d * q.double() ** 2 / norm2
