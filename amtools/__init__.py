@@ -15,12 +15,13 @@ from .memory import decode, generalization_error, memory_matrix, scores
 from .runtime import Setup, environment_stamp, pick_device, seed_everything, setup
 from .theory import (distinct_asymptotic, expected_distinct, signal_to_noise, unseen_mass,
                      unseen_mass_asymptotic, zipf_constant)
-from .zipf import sample_tokens, token_counts, zipf
+from . import explore
+from .zipf import first_seen, sample_tokens, token_counts, zipf
 
 __all__ = [
     "__version__", "require",
     "setup", "Setup", "seed_everything", "pick_device", "environment_stamp",
-    "zipf", "sample_tokens", "token_counts",
+    "zipf", "sample_tokens", "token_counts", "first_seen",
     "random_embeddings",
     "memory_matrix", "scores", "decode", "generalization_error",
     "fit_power_law", "PowerLawFit",

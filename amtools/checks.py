@@ -54,7 +54,7 @@ def check_close(name: str, value: Any, target: Any, *, atol: float = 0.0,
     if atol == 0.0 and rtol == 0.0:
         raise ValueError("give a tolerance: atol > 0 or rtol > 0")
     tol = atol + rtol * abs(target)
-    ok = math.isfinite(value) and abs(value - target) <= tol
+    ok = math.isfinite(value) and math.isfinite(target) and abs(value - target) <= tol
     return _report(ok, name, f"value {value:.4g} vs target {target:.4g} "
                              f"(tolerance ±{tol:.3g}, off by {abs(value - target):.3g})")
 

@@ -100,6 +100,9 @@ def capacity_explorer(M: int = 5, trials: int = 20) -> Any:
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
+    M = as_int(M, "M", minimum=2)  # validate now: errors inside the widget callback are swallowed
+    trials = as_int(trials, "trials", minimum=1)
+
     def show(n_stored: int, d: int) -> None:
         plot_recall(stored_recall(n_stored, d, M=M, trials=trials))
         plt.show()

@@ -1,4 +1,4 @@
-"""Outer-product associative memories: store, score, decode, and measure error.
+r"""Outer-product associative memories: store, score, decode, and measure error.
 
 The memory of the book's Part I:
 

@@ -9,6 +9,7 @@ integral).
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import Sequence, Union
 
 import torch
@@ -24,7 +25,7 @@ Sizes = Union[float, int, Sequence[float], torch.Tensor]
 def _sizes(T: Sizes, name: str = "T") -> torch.Tensor:
     if isinstance(T, torch.Tensor):
         t = T.detach().double().cpu()
-    elif isinstance(T, (int, float)) and not isinstance(T, bool):
+    elif isinstance(T, Real) and not isinstance(T, bool):  # also NumPy scalars (np.int64)
         t = torch.tensor(float(T), dtype=torch.float64)
     else:
         try:

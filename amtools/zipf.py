@@ -10,7 +10,7 @@ import torch
 
 from ._validate import as_int, as_real, as_tensor, check_probability_vector
 
-__all__ = ["zipf", "sample_tokens", "token_counts"]
+__all__ = ["zipf", "sample_tokens", "token_counts", "first_seen"]
 
 
 def zipf(N: int, alpha: float, *, dtype: torch.dtype = torch.float64,
@@ -72,3 +72,26 @@ def token_counts(tokens: torch.Tensor, N: int) -> torch.Tensor:
     flat = (tokens.long() + offsets).reshape(-1)
     counts = torch.bincount(flat, minlength=trials * N).reshape(trials, N).double()
     return counts[0] if squeeze else counts
+
+
+def first_seen(tokens: torch.Tensor, N: int) -> torch.Tensor:
+    """Position of the first occurrence of each token: ``LongTensor[trials, N]``.
+
+    ``first[t, x] = min{s : tokens[t, s] = x}``, or ``T`` (the sequence length)
+    if ``x`` never occurs. One tensor answers every prefix question at once:
+    ``x`` is seen among the first ``T'`` samples iff ``first[t, x] < T'``, so the
+    number of distinct tokens is ``(first < T').sum(-1)`` and the unseen mass is
+    ``(first >= T').double() @ p``.
+    """
+    tokens = as_tensor(tokens, "tokens", ndim=(1, 2), integer=True)
+    N = as_int(N, "N", minimum=1)
+    squeeze = tokens.ndim == 1
+    if squeeze:
+        tokens = tokens.unsqueeze(0)
+    if tokens.numel() > 0 and (tokens.min() < 0 or tokens.max() >= N):
+        raise ValueError(f"tokens must lie in [0, N) = [0, {N})")
+    trials, T = tokens.shape
+    positions = torch.arange(T, device=tokens.device).expand(trials, T)
+    first = torch.full((trials, N), T, dtype=torch.long, device=tokens.device)
+    first.scatter_reduce_(1, tokens.long(), positions, reduce="amin", include_self=True)
+    return first[0] if squeeze else first

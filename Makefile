@@ -1,0 +1,63 @@
+# Two commands for readers and CI:
+#   make book   create .venv if missing, install, execute every notebook, build the HTML into _build/html
+#   make test   unit tests + every notebook through nbval + hygiene tests + a -W Sphinx build (no execution)
+# Both work on a fresh clone with nothing installed but Python 3.10+.
+
+PYTHON     ?= python3
+VENV       ?= .venv
+# torch is installed first and pinned here (not in pyproject.toml): on this machine torch==2.13.0 is a
+# local CPU wheel, while a bare `torch` in an empty venv would pull a multi-GB CUDA build.
+# Override on other machines, e.g. `make book TORCH_SPEC="torch>=2.3"`.
+TORCH_SPEC ?= torch==2.13.0
+BIN        := $(VENV)/bin
+STAMP      := $(VENV)/.amtools-installed
+JB_FLAGS   := -W --keep-going
+
+.PHONY: install book test unit notebooks check-build bench lab sync-notebooks clean help
+
+help:
+	@echo "make book | make test | make bench | make lab | make sync-notebooks | make clean"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet -e ".[book,test]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	$(BIN)/python tests/check_html.py _build/html
+	@echo "Book built: open _build/html/index.html"
+
+# Unit tests, notebook hygiene and every notebook (nbval, lax: any exception fails) in one pytest run,
+# so tests/conftest.py times each notebook against its budget; then the structural -W build.
+test: $(STAMP)
+	$(BIN)/python -m pytest tests book --nbval-lax --nbval-current-env
+	$(MAKE) check-build
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pytest tests book --nbval-lax --nbval-current-env -k "ipynb or notebook"
+
+# Structure, cross-references, citations, exercises: a warnings-as-errors build with execution off.
+check-build: $(STAMP)
+	@mkdir -p _build
+	sed 's/^\( *execute_notebooks:\).*/\1 "off"/' _config.yml > _build/config-check.yml
+	$(BIN)/jupyter-book build . --config _build/config-check.yml --path-output _build/check --all $(JB_FLAGS)
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_core.py
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab book/
+
+# Rewrite every notebook's first (Colab install) cell from _config.yml's repository url and branch.
+sync-notebooks: $(STAMP)
+	$(BIN)/python tests/notebook_conventions.py --sync
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis

@@ -1,0 +1,121 @@
+"""Tests of amtools.fitting: least-squares power-law fits in log-log coordinates."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from amtools import PowerLawFit, fit_power_law
+
+FAST = settings(max_examples=30, deadline=None, database=None)
+
+
+@FAST
+@given(k=st.floats(-3.0, 3.0), c=st.floats(1e-3, 1e3), n=st.integers(2, 30),
+       lo=st.floats(0.0, 2.0), span=st.floats(0.5, 4.0))
+def test_recovers_exact_exponent_and_prefactor_on_noiseless_data(k, c, n, lo, span):
+    x = np.logspace(lo, lo + span, n)
+    y = c * x ** k
+    fit = fit_power_law(x, y)
+    assert fit.exponent == pytest.approx(k, abs=1e-9)
+    assert fit.prefactor == pytest.approx(c, rel=1e-8)
+    if n > 2:
+        assert fit.stderr < 1e-8
+    else:
+        assert math.isnan(fit.stderr)
+
+
+@FAST
+@given(n=st.integers(3, 40), seed=st.integers(0, 2**31 - 1), noise=st.floats(0.01, 1.0))
+def test_matches_numpy_polyfit_in_log_log(n, seed, noise):
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(1.0, 1e4, n))
+    if np.ptp(np.log(x)) < 1e-6:
+        return
+    y = 2.0 * x ** -0.7 * np.exp(noise * rng.standard_normal(n))
+    k, c, se = fit_power_law(x, y)
+    slope, intercept = np.polyfit(np.log(x), np.log(y), 1)
+    assert k == pytest.approx(slope, rel=1e-9, abs=1e-12)
+    assert math.log(c) == pytest.approx(intercept, rel=1e-9, abs=1e-9)
+    # standard error of the slope, written out independently
+    lx, ly = np.log(x), np.log(y)
+    resid = ly - (intercept + slope * lx)
+    expected_se = np.sqrt(resid @ resid / (n - 2) / np.sum((lx - lx.mean()) ** 2))
+    assert se == pytest.approx(expected_se, rel=1e-7, abs=1e-14)
+
+
+def test_noisy_fit_standard_error_covers_truth():
+    rng = np.random.default_rng(0)
+    x = np.logspace(1, 4, 50)
+    y = 3.0 * x ** -0.5 * np.exp(0.1 * rng.standard_normal(50))
+    fit = fit_power_law(x, y)
+    assert abs(fit.exponent + 0.5) < 4 * fit.stderr
+    assert 0 < fit.stderr < 0.05
+
+
+def test_accepts_lists_tensors_and_float32():
+    xs = [1.0, 2.0, 4.0, 8.0]
+    ys = [5.0 * v ** -1.0 for v in xs]
+    a = fit_power_law(xs, ys)
+    b = fit_power_law(torch.tensor(xs), torch.tensor(ys, dtype=torch.float32))
+    c = fit_power_law(np.array(xs), np.array(ys))
+    assert a.exponent == pytest.approx(-1.0) and a.prefactor == pytest.approx(5.0)
+    assert b.exponent == pytest.approx(-1.0, abs=1e-6)
+    assert c.exponent == pytest.approx(-1.0)
+
+
+def test_result_is_a_named_callable_tuple():
+    fit = fit_power_law([1, 10, 100], [2, 20, 200])
+    assert isinstance(fit, tuple) and isinstance(fit, PowerLawFit)
+    k, c, se = fit
+    assert (k, c, se) == (fit.exponent, fit.prefactor, fit.stderr)
+    assert k == pytest.approx(1.0) and c == pytest.approx(2.0)
+    np.testing.assert_allclose(fit([3.0, 1000.0]), [6.0, 2000.0])
+    assert isinstance(fit(torch.tensor([1.0])), np.ndarray)
+    text = repr(fit)
+    assert text.startswith("PowerLawFit(exponent=1.0000, prefactor=2")
+    manual = PowerLawFit(-0.5, 3.0, float("nan"))
+    assert manual(4.0) == pytest.approx(1.5)
+    assert "nan" in repr(manual)
+
+
+@pytest.mark.parametrize("x, exc", [
+    ("1234", TypeError),                 # a string is not a sequence of numbers here
+    (5.0, TypeError),                    # a scalar
+    (["a", "b", "c"], TypeError),        # non-numbers
+    (np.ones((3, 2)), ValueError),       # 2-D
+    ([1.0, 0.0, 3.0], ValueError),       # zero: no logarithm
+    ([1.0, -2.0, 3.0], ValueError),      # negative
+    ([1.0, float("nan"), 3.0], ValueError),
+    ([1.0, float("inf"), 3.0], ValueError),
+])
+def test_rejects_bad_x(x, exc):
+    with pytest.raises(exc, match="x"):
+        fit_power_law(x, [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("y, exc", [
+    (b"abc", TypeError),
+    ([1.0, -2.0, 3.0], ValueError),
+    ([[1.0, 2.0, 3.0]], ValueError),
+    (torch.tensor([1.0, 0.0, 2.0]), ValueError),
+])
+def test_rejects_bad_y(y, exc):
+    with pytest.raises(exc, match="y"):
+        fit_power_law([1.0, 2.0, 3.0], y)
+
+
+def test_rejects_mismatched_lengths_too_few_points_and_constant_x():
+    with pytest.raises(ValueError, match="x and y must have the same length"):
+        fit_power_law([1.0, 2.0, 3.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match="at least 2 points"):
+        fit_power_law([1.0], [1.0])
+    with pytest.raises(ValueError, match="at least 2 points"):
+        fit_power_law([], [])
+    with pytest.raises(ValueError, match="x must contain at least two distinct values"):
+        fit_power_law([2.0, 2.0, 2.0], [1.0, 2.0, 3.0])
