@@ -33,6 +33,11 @@ class RecallResult:
         return float(self.accuracy.mean())
 
     @property
+    def perfect(self) -> float:
+        """Fraction of trials in which *every* stored input is decoded right."""
+        return float((self.accuracy == 1).double().mean())
+
+    @property
     def std(self) -> float:
         return float(self.accuracy.std()) if self.accuracy.numel() > 1 else 0.0
 
@@ -63,14 +68,22 @@ def stored_recall(n_stored: int, d: int, *, M: int = 5, trials: int = 20, seed: 
 
 
 def recall_grid(ns: Sequence[int], ds: Sequence[int], *, M: int = 5, trials: int = 20,
-                seed: int = 0) -> torch.Tensor:
-    """Mean recall accuracy of :func:`stored_recall` on a grid: ``Tensor[len(ns), len(ds)]``."""
+                seed: int = 0, kind: str = "gaussian",
+                statistic: str = "mean") -> torch.Tensor:
+    """:func:`stored_recall` on a grid: ``Tensor[len(ns), len(ds)]``.
+
+    ``statistic="mean"``: mean fraction of stored inputs recalled (average recall);
+    ``statistic="perfect"``: fraction of trials that recall *all* stored inputs.
+    """
     if len(ns) == 0 or len(ds) == 0:
         raise ValueError("ns and ds must be non-empty")
+    if statistic not in ("mean", "perfect"):
+        raise ValueError(f"statistic must be 'mean' or 'perfect', got {statistic!r}")
     out = torch.empty(len(ns), len(ds), dtype=torch.float64)
     for i, n in enumerate(ns):
         for j, d in enumerate(ds):
-            out[i, j] = stored_recall(n, d, M=M, trials=trials, seed=seed).mean
+            result = stored_recall(int(n), int(d), M=M, trials=trials, seed=seed, kind=kind)
+            out[i, j] = result.mean if statistic == "mean" else result.perfect
     return out
 
 

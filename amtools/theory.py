@@ -29,6 +29,8 @@ def _sizes(T: Sizes, name: str = "T") -> torch.Tensor:
         t = torch.tensor(float(T), dtype=torch.float64)
     else:
         try:
+            if isinstance(T, (str, bytes)):  # "100" would otherwise read as the sizes [1, 0, 0]
+                raise TypeError
             t = torch.tensor([float(v) for v in T], dtype=torch.float64)
         except (TypeError, ValueError):
             raise TypeError(f"{name} must be a number, a sequence of numbers or a tensor") from None

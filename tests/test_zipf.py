@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amtools import sample_tokens, token_counts, zipf
-
-# ``amtools.zipf`` is the function; the module is reached through importlib.
-first_seen = getattr(importlib.import_module("amtools.zipf"), "first_seen", None)
-needs_first_seen = pytest.mark.skipif(first_seen is None, reason="amtools.zipf.first_seen not available")
+from amtools import first_seen, sample_tokens, token_counts, zipf
 
 FAST = settings(max_examples=30, deadline=None, database=None)
 
@@ -220,7 +215,6 @@ def test_token_counts_rejects_bad_N(N, exc):
 
 # ----------------------------------------------------------------------------- first_seen
 
-@needs_first_seen
 @FAST
 @given(trials=st.integers(1, 4), T=st.integers(0, 40), N=st.integers(1, 10),
        seed=st.integers(0, 2**31 - 1))
@@ -239,12 +233,10 @@ def test_first_seen_matches_loop_and_prefix_counts(trials, T, N, seed):
         assert torch.equal(first < Tp, seen)
 
 
-@needs_first_seen
 def test_first_seen_single_sequence():
     assert first_seen(torch.tensor([2, 0, 2, 1]), 4).tolist() == [1, 3, 0, 4]
 
 
-@needs_first_seen
 @pytest.mark.parametrize("tokens, exc", [
     (torch.tensor([0.0, 1.0]), TypeError),
     (torch.zeros(2, 2, 2, dtype=torch.long), ValueError),
@@ -256,7 +248,6 @@ def test_first_seen_rejects_bad_tokens(tokens, exc):
         first_seen(tokens, 5)
 
 
-@needs_first_seen
 @pytest.mark.parametrize("N, exc", [(0, ValueError), (2.5, TypeError)])
 def test_first_seen_rejects_bad_N(N, exc):
     with pytest.raises(exc, match="N"):

@@ -1,0 +1,195 @@
+"""Tests of amtools.checks: every check prints what it compared, or raises CheckFailed."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from amtools import (CheckFailed, check_between, check_close, check_exponent, check_less,
+                     check_true, fit_power_law)
+
+
+def test_check_failed_is_an_assertion_error():
+    assert issubclass(CheckFailed, AssertionError)
+
+
+# ----------------------------------------------------------------------------- check_close
+
+def test_check_close_prints_value_target_and_tolerance(capsys):
+    assert check_close("error at T=100", 0.101, 0.1, atol=0.01) is True
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    assert "✔ error at T=100" in out
+    assert "0.101" in out and "0.1" in out and "±0.01" in out
+
+
+def test_check_close_relative_tolerance(capsys):
+    check_close("rel", 105.0, 100.0, rtol=0.05)
+    assert "±5" in capsys.readouterr().out
+    with pytest.raises(CheckFailed, match=r"value 106 vs target 100"):
+        check_close("rel", 106.0, 100.0, rtol=0.05)
+    # atol and rtol add up
+    check_close("both", 107.0, 100.0, atol=2.0, rtol=0.05)
+
+
+def test_check_close_fails_with_value_and_target_in_message(capsys):
+    with pytest.raises(CheckFailed) as info:
+        check_close("unseen mass", 0.2, 0.1, atol=0.01)
+    msg = str(info.value)
+    assert "✘ unseen mass" in msg and "0.2" in msg and "0.1" in msg and "±0.01" in msg
+    assert capsys.readouterr().out == ""     # a failure does not print a success line
+
+
+def test_check_close_accepts_tensors_and_numpy_scalars(capsys):
+    check_close("tensor", torch.tensor([0.5]), torch.tensor(0.5, dtype=torch.float64), atol=1e-9)
+    check_close("numpy", np.float32(2.0), np.int64(2), atol=1e-6)
+    assert capsys.readouterr().out.count("✔") == 2
+
+
+def test_check_close_non_finite_values_fail():
+    with pytest.raises(CheckFailed):
+        check_close("inf", math.inf, 1.0, atol=1.0)
+    with pytest.raises(CheckFailed):
+        check_close("inf vs inf", math.inf, math.inf, rtol=0.1)
+    # an infinite target makes the relative tolerance infinite: that must not pass
+    with pytest.raises(CheckFailed):
+        check_close("finite vs inf", 5.0, math.inf, rtol=0.1)
+    with pytest.raises(ValueError, match="value"):
+        check_close("nan", float("nan"), 1.0, atol=1.0)
+
+
+def test_check_close_needs_a_tolerance():
+    with pytest.raises(ValueError, match="tolerance"):
+        check_close("x", 1.0, 1.0)
+    with pytest.raises(ValueError, match="atol"):
+        check_close("x", 1.0, 1.0, atol=-0.1)
+    with pytest.raises(ValueError, match="rtol"):
+        check_close("x", 1.0, 1.0, rtol=-0.1)
+    with pytest.raises(TypeError, match="atol"):
+        check_close("x", 1.0, 1.0, atol="0.1")
+
+
+@pytest.mark.parametrize("name", [None, 3, "", "   "])
+def test_checks_need_a_name(name):
+    for call in (lambda: check_close(name, 1.0, 1.0, atol=0.1),
+                 lambda: check_exponent(name, 1.0, 1.0, 0.1),
+                 lambda: check_less(name, 1.0, 2.0),
+                 lambda: check_between(name, 1.0, 0.0, 2.0),
+                 lambda: check_true(name, True)):
+        with pytest.raises(TypeError, match="name"):
+            call()
+
+
+def test_check_close_rejects_bad_values():
+    with pytest.raises(ValueError, match="value must be a single number"):
+        check_close("x", torch.ones(2), 1.0, atol=0.1)
+    with pytest.raises(TypeError, match="value"):
+        check_close("x", "1.0", 1.0, atol=0.1)
+    with pytest.raises(TypeError, match="target"):
+        check_close("x", 1.0, [1.0], atol=0.1)
+    with pytest.raises(TypeError, match="value"):
+        check_close("x", True, 1.0, atol=0.1)
+
+
+# ----------------------------------------------------------------------------- check_exponent
+
+def test_check_exponent_passes_and_prints(capsys):
+    check_exponent("slope", -0.52, -0.5, 0.05)
+    out = capsys.readouterr().out
+    assert "✔ slope" in out and "-0.52" in out and "-0.5" in out and "±0.05" in out
+
+
+def test_check_exponent_fails_on_a_wrong_fitted_exponent():
+    """A notebook assertion fails when the underlying number is wrong."""
+    with pytest.raises(CheckFailed, match=r"value -0\.35 vs target -0\.5"):
+        check_exponent("unseen-mass exponent", -0.35, -0.5, 0.05)
+
+
+def test_check_exponent_on_a_real_fit_right_and_wrong():
+    x = np.logspace(1, 4, 20)
+    fit = fit_power_law(x, 3.0 * x ** -0.5)
+    assert check_exponent("right law", fit.exponent, -0.5, 0.01)
+    wrong = fit_power_law(x, 3.0 * x ** -0.35)
+    with pytest.raises(CheckFailed):
+        check_exponent("wrong law", wrong.exponent, -0.5, 0.05)
+
+
+@pytest.mark.parametrize("tol, exc", [(0.0, ValueError), (-0.1, ValueError), ("0.1", TypeError),
+                                      (float("nan"), ValueError)])
+def test_check_exponent_rejects_bad_tol(tol, exc):
+    with pytest.raises(exc, match="tol"):
+        check_exponent("x", -0.5, -0.5, tol)
+
+
+# ----------------------------------------------------------------------------- check_less
+
+def test_check_less(capsys):
+    assert check_less("error bound", 0.1, 0.2)
+    out = capsys.readouterr().out
+    assert "value 0.1 < bound 0.2" in out
+    with pytest.raises(CheckFailed, match=r"value 0\.2 < bound 0\.2"):
+        check_less("strict", 0.2, 0.2)
+    with pytest.raises(CheckFailed, match="value 3"):
+        check_less("bigger", 3, 2)
+    check_less("inf bound", 1e300, math.inf)
+    with pytest.raises(TypeError, match="bound"):
+        check_less("x", 1.0, "2")
+    with pytest.raises(ValueError, match="value"):
+        check_less("x", torch.zeros(3), 1.0)
+
+
+# ----------------------------------------------------------------------------- check_between
+
+def test_check_between(capsys):
+    assert check_between("accuracy", 0.5, 0.0, 1.0)
+    assert "value 0.5 in [0, 1]" in capsys.readouterr().out
+    check_between("edges", 1.0, 1.0, 1.0)
+    with pytest.raises(CheckFailed, match=r"value 1\.5 in \[0, 1\]"):
+        check_between("accuracy", 1.5, 0.0, 1.0)
+    with pytest.raises(CheckFailed):
+        check_between("below", -0.1, 0.0, 1.0)
+
+
+def test_check_between_rejects_low_above_high():
+    with pytest.raises(ValueError, match="low must be <= high"):
+        check_between("x", 0.5, 1.0, 0.0)
+    with pytest.raises(TypeError, match="high"):
+        check_between("x", 0.5, 0.0, None)
+    with pytest.raises(TypeError, match="low"):
+        check_between("x", 0.5, "0", 1.0)
+
+
+# ----------------------------------------------------------------------------- check_true
+
+def test_check_true_with_bools(capsys):
+    assert check_true("holds", True)
+    assert "✔ holds: holds" in capsys.readouterr().out
+    check_true("with detail", True, "seen inputs decode right")
+    assert "seen inputs decode right" in capsys.readouterr().out
+    with pytest.raises(CheckFailed, match="does not hold"):
+        check_true("fails", False)
+    with pytest.raises(CheckFailed, match="custom detail"):
+        check_true("fails", False, "custom detail")
+
+
+def test_check_true_with_bool_tensors(capsys):
+    check_true("all", torch.tensor([True, True, True]))
+    assert "all 3 hold" in capsys.readouterr().out
+    check_true("scalar", torch.tensor(True), "monotone")
+    assert "monotone; all 1 hold" in capsys.readouterr().out
+    x = torch.arange(5.0)
+    check_true("monotone", x[1:] >= x[:-1])
+    with pytest.raises(CheckFailed, match="2 of 4 fail"):
+        check_true("some fail", torch.tensor([True, False, True, False]))
+    with pytest.raises(CheckFailed, match="1 of 1 fail"):
+        check_true("scalar fails", torch.tensor(False))
+
+
+@pytest.mark.parametrize("condition", [1, 0, None, "yes", torch.tensor([1, 0]),
+                                       torch.tensor([1.0])])
+def test_check_true_rejects_non_bool_conditions(condition):
+    with pytest.raises(TypeError, match="condition"):
+        check_true("x", condition)

@@ -1,0 +1,125 @@
+"""Tests of amtools.plotting: the figure style, band and guide_line."""
+
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from matplotlib.collections import PolyCollection
+
+from amtools.plotting import PALETTE, STYLE, band, guide_line, use_style
+
+
+@pytest.fixture(autouse=True)
+def _clean():
+    matplotlib.rc_file_defaults()
+    yield
+    plt.close("all")
+    matplotlib.rc_file_defaults()
+
+
+@pytest.fixture
+def ax():
+    _, ax = plt.subplots()
+    return ax
+
+
+def _fills(ax):
+    return [c for c in ax.collections if isinstance(c, PolyCollection)]
+
+
+def test_use_style_sets_white_background_and_palette():
+    matplotlib.rcParams["figure.facecolor"] = "black"
+    matplotlib.rcParams["axes.facecolor"] = "black"
+    use_style()
+    assert matplotlib.rcParams["figure.facecolor"] == "white"
+    assert matplotlib.rcParams["axes.facecolor"] == "white"
+    assert matplotlib.rcParams["savefig.facecolor"] == "white"
+    colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
+    assert [c.upper() for c in colors] == [c.upper() for c in PALETTE]
+    for key, value in STYLE.items():
+        if key != "axes.prop_cycle":
+            got = matplotlib.rcParams[key]
+            assert (list(got) if isinstance(got, (list, tuple)) else got) == \
+                (list(value) if isinstance(value, (list, tuple)) else value), key
+
+
+def test_palette_is_eight_distinct_hex_colours():
+    assert len(PALETTE) == len(set(PALETTE)) == 8
+    assert all(matplotlib.colors.is_color_like(c) for c in PALETTE)
+
+
+def test_band_draws_mean_line_and_fill_for_several_trials(ax):
+    x = np.array([1.0, 2.0, 3.0])
+    values = torch.tensor([[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]])
+    line = band(ax, x, values, label="error", color="#D55E00")
+    np.testing.assert_allclose(line.get_xdata(), x)
+    np.testing.assert_allclose(line.get_ydata(), [2.0, 3.0, 4.0])
+    assert line.get_label() == "error"
+    fills = _fills(ax)
+    assert len(fills) == 1
+    verts = fills[0].get_paths()[0].vertices
+    std = np.std([[1, 2, 3], [3, 4, 5]], axis=0, ddof=1)
+    assert verts[:, 1].min() == pytest.approx((np.array([2, 3, 4]) - std).min())
+    assert verts[:, 1].max() == pytest.approx((np.array([2, 3, 4]) + std).max())
+    assert matplotlib.colors.same_color(fills[0].get_facecolor()[0][:3], line.get_color())
+
+
+def test_band_k_scales_the_band(ax):
+    values = np.array([[0.0, 0.0], [2.0, 2.0]])
+    band(ax, [1, 2], values, k=2.0)
+    verts = _fills(ax)[0].get_paths()[0].vertices
+    std = np.sqrt(2.0)
+    assert verts[:, 1].max() == pytest.approx(1.0 + 2 * std)
+    assert verts[:, 1].min() == pytest.approx(1.0 - 2 * std)
+
+
+def test_band_single_trial_draws_only_the_line(ax):
+    line = band(ax, [1, 2, 3], [0.5, 0.25, 0.125])
+    assert len(ax.lines) == 1 and _fills(ax) == []
+    np.testing.assert_allclose(line.get_ydata(), [0.5, 0.25, 0.125])
+    band(ax, [1, 2, 3], np.array([[0.5, 0.25, 0.125]]))
+    assert len(ax.lines) == 2 and _fills(ax) == []
+
+
+def test_band_on_log_axes_masks_non_positive_lower_edge(ax):
+    values = np.array([[0.1, 1.0, 1.0], [1.9, 1.2, 1.0]])   # mean - std < 0 at x = 1
+    band(ax, [1.0, 2.0, 3.0], values)
+    linear = _fills(ax)[0].get_paths()[0].vertices
+    assert linear[:, 1].min() < 0 and 1.0 in linear[:, 0]
+    _, log_ax = plt.subplots()
+    log_ax.set_yscale("log")
+    band(log_ax, [1.0, 2.0, 3.0], values)
+    verts = np.concatenate([path.vertices for path in _fills(log_ax)[0].get_paths()])
+    assert np.all(verts[:, 1] > 0)             # nothing non-positive on a log axis
+    assert 1.0 not in verts[:, 0]              # the point with a negative lower edge is dropped
+
+
+def test_band_passes_line_kwargs(ax):
+    line = band(ax, [1, 2], [[1, 2], [2, 3]], linestyle=":", marker="o")
+    assert line.get_linestyle() == ":" and line.get_marker() == "o"
+
+
+@pytest.mark.parametrize("x, values", [
+    ([1, 2, 3], [[1.0, 2.0], [3.0, 4.0]]),
+    ([1, 2], [1.0, 2.0, 3.0]),
+    (torch.arange(4), torch.ones(3, 5)),
+])
+def test_band_rejects_mismatched_lengths(ax, x, values):
+    with pytest.raises(ValueError, match="values has .* columns but x has"):
+        band(ax, x, values)
+
+
+def test_guide_line_values_and_style(ax):
+    x = [1.0, 10.0, 100.0]
+    line = guide_line(ax, x, -0.5, 2.0, label="theory")
+    np.testing.assert_allclose(line.get_ydata(), [2.0, 2.0 / np.sqrt(10), 0.2])
+    np.testing.assert_allclose(line.get_xdata(), x)
+    assert line.get_linestyle() == "--"
+    assert line.get_label() == "theory"
+    assert matplotlib.colors.same_color(line.get_color(), "#555555")
+    other = guide_line(ax, torch.tensor([2.0, 4.0]), 1.0, 3.0, color="red")
+    np.testing.assert_allclose(other.get_ydata(), [6.0, 12.0])
+    assert matplotlib.colors.same_color(other.get_color(), "red")

@@ -1,0 +1,158 @@
+"""Tests of amtools._validate (the shared argument checks) and of amtools.require."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import amtools
+from amtools._validate import as_int, as_real, as_tensor, check_probability_vector
+
+FAST = settings(max_examples=30, deadline=None, database=None)
+
+
+# ----------------------------------------------------------------------------- as_int
+
+@pytest.mark.parametrize("value", [0, 7, np.int64(7), np.int32(7), torch.tensor(7),
+                                   torch.tensor(7, dtype=torch.int32)])
+def test_as_int_accepts_integers(value):
+    out = as_int(value, "n")
+    assert out == int(value) and type(out) is int
+
+
+@pytest.mark.parametrize("value", [2.5, 3.0, True, False, "3", None, torch.tensor(3.0),
+                                   torch.tensor([3]), np.float64(3.0), [3]])
+def test_as_int_rejects_non_integers_naming_the_argument(value):
+    with pytest.raises(TypeError, match="size must be an integer"):
+        as_int(value, "size")
+
+
+@FAST
+@given(value=st.integers(-1000, 1000), minimum=st.integers(-10, 10))
+def test_as_int_minimum(value, minimum):
+    if value >= minimum:
+        assert as_int(value, "k", minimum=minimum) == value
+    else:
+        with pytest.raises(ValueError, match=f"k must be >= {minimum}, got {value}"):
+            as_int(value, "k", minimum=minimum)
+
+
+# ----------------------------------------------------------------------------- as_real
+
+@pytest.mark.parametrize("value", [0, 1.5, -2, np.float32(0.25), np.int64(3), torch.tensor(0.5),
+                                   torch.tensor(2)])
+def test_as_real_accepts_reals(value):
+    out = as_real(value, "a")
+    assert type(out) is float and out == pytest.approx(float(value))
+
+
+@pytest.mark.parametrize("value", ["1", None, True, 1 + 2j, [1.0], torch.ones(2)])
+def test_as_real_rejects_non_reals(value):
+    with pytest.raises(TypeError, match="alpha must be a real number"):
+        as_real(value, "alpha")
+
+
+def test_as_real_finite_minimum_strict_and_infinity():
+    for bad in (math.nan, math.inf, -math.inf):
+        with pytest.raises(ValueError, match="alpha must be finite"):
+            as_real(bad, "alpha")
+    assert as_real(math.inf, "alpha", allow_inf=True) == math.inf
+    with pytest.raises(ValueError, match="alpha must be finite"):
+        as_real(math.nan, "alpha", allow_inf=True)
+    assert as_real(0.0, "alpha", minimum=0.0) == 0.0
+    with pytest.raises(ValueError, match="alpha must be >= 0"):
+        as_real(-1e-9, "alpha", minimum=0.0)
+    with pytest.raises(ValueError, match="alpha must be > 1"):
+        as_real(1.0, "alpha", minimum=1.0, strict=True)
+    assert as_real(1.5, "alpha", minimum=1.0, strict=True) == 1.5
+
+
+# ----------------------------------------------------------------------------- as_tensor
+
+def test_as_tensor_checks_type_ndim_and_dtype():
+    t = torch.zeros(2, 3)
+    assert as_tensor(t, "E", ndim=(2, 3), floating=True) is t
+    with pytest.raises(TypeError, match="E must be a torch.Tensor, got list"):
+        as_tensor([[0.0]], "E")
+    with pytest.raises(TypeError, match="E must be a torch.Tensor, got ndarray"):
+        as_tensor(np.zeros(3), "E")
+    with pytest.raises(ValueError, match=r"E must have 2 or 3 dimensions, got shape \(6,\)"):
+        as_tensor(torch.zeros(6), "E", ndim=(2, 3))
+    with pytest.raises(TypeError, match="E must be a floating-point tensor"):
+        as_tensor(torch.zeros(2, 3, dtype=torch.long), "E", floating=True)
+    for dtype in (torch.float32, torch.bool, torch.complex64):
+        with pytest.raises(TypeError, match="tokens must be an integer tensor"):
+            as_tensor(torch.zeros(3, dtype=dtype), "tokens", integer=True)
+    for dtype in (torch.uint8, torch.int16, torch.int32, torch.long):
+        assert as_tensor(torch.zeros(3, dtype=dtype), "tokens", integer=True).dtype == dtype
+
+
+# ----------------------------------------------------------------------------- probability vectors
+
+@FAST
+@given(n=st.integers(1, 50), seed=st.integers(0, 2**31 - 1),
+       dtype=st.sampled_from([torch.float32, torch.float64]))
+def test_probability_vector_accepts_normalized_laws(n, seed, dtype):
+    w = np.random.default_rng(seed).random(n) + 1e-3
+    p = torch.from_numpy(w / w.sum()).to(dtype)
+    assert check_probability_vector(p) is p
+
+
+@FAST
+@given(n=st.integers(1, 50), scale=st.floats(0.0, 3.0), seed=st.integers(0, 2**31 - 1))
+def test_probability_vector_rejects_wrong_totals(n, scale, seed):
+    w = np.random.default_rng(seed).random(n) + 1e-3
+    law = scale * w / w.sum()
+    p = torch.from_numpy(law)
+    if abs(math.fsum(law.tolist()) - 1.0) > 1e-6:      # the documented tolerance
+        with pytest.raises(ValueError, match="law must sum to 1"):
+            check_probability_vector(p, "law")
+    else:
+        check_probability_vector(p, "law")
+
+
+@pytest.mark.parametrize("p, exc, msg", [
+    ([0.5, 0.5], TypeError, "law must be a torch.Tensor"),
+    (torch.tensor([1, 0]), TypeError, "law must be a floating-point tensor"),
+    (torch.full((2, 2), 0.25), ValueError, "law must have 1 dimensions"),
+    (torch.tensor([]), ValueError, "law must not be empty"),
+    (torch.tensor([math.nan, 1.0]), ValueError, "law must contain only finite"),
+    (torch.tensor([math.inf, 1.0]), ValueError, "law must contain only finite"),
+    (torch.tensor([1.5, -0.5]), ValueError, "law must be non-negative"),
+    (torch.tensor([0.5, 0.49]), ValueError, "law must sum to 1, sums to 0.99"),
+])
+def test_probability_vector_rejects_bad_laws(p, exc, msg):
+    with pytest.raises(exc, match=msg):
+        check_probability_vector(p, "law")
+
+
+def test_probability_vector_tolerance_and_default_name():
+    check_probability_vector(torch.tensor([0.5, 0.5 + 1e-7], dtype=torch.float64))
+    with pytest.raises(ValueError, match="^p must sum to 1"):
+        check_probability_vector(torch.tensor([0.5, 0.5 + 1e-3], dtype=torch.float64))
+    check_probability_vector(torch.tensor([0.5, 0.5 + 1e-3], dtype=torch.float64), atol=1e-2)
+
+
+# ----------------------------------------------------------------------------- package level
+
+def test_require_version():
+    amtools.require("0.1")
+    amtools.require("0.1.0")
+    amtools.require("0")
+    with pytest.raises(RuntimeError, match="needs amtools >= 99.0"):
+        amtools.require("99.0")
+    with pytest.raises(TypeError, match="version"):
+        amtools.require(0.1)
+    with pytest.raises(ValueError, match="version"):
+        amtools.require("zero.one")
+
+
+def test_public_names_exist():
+    for name in amtools.__all__:
+        assert hasattr(amtools, name), name
+    assert amtools.__version__.count(".") == 2
