@@ -13,7 +13,7 @@ import matplotlib as mpl
 import numpy as np
 import torch
 
-__all__ = ["PALETTE", "STYLE", "use_style", "band", "guide_line"]
+__all__ = ["PALETTE", "STYLE", "use_style", "band", "guide_line", "plain_log_ticks"]
 
 #: Okabe-Ito palette (colour-blind safe), in cycle order.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -87,3 +87,25 @@ def guide_line(ax: Any, x: Sequence[float], exponent: float, prefactor: float, *
     (line,) = ax.plot(xs, prefactor * xs ** exponent, linestyle="--", color=color,
                       linewidth=1.2, label=label)
     return line
+
+
+def plain_log_ticks(ax: Any, x: Sequence[float] | None = None, y: Sequence[float] | None = None) -> Any:
+    """Label a log axis at the given values with plain numbers, and drop the minor labels.
+
+    Useful when an axis spans less than two decades, where matplotlib's default
+    labels (``2x10^1, 3x10^1, ...``) overlap.
+    """
+    from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
+
+    for ticks, axis in ((x, ax.xaxis), (y, ax.yaxis)):
+        if ticks is None:
+            continue
+        values = [float(t) for t in ticks]
+        if not values or any(v <= 0 for v in values):
+            raise ValueError("ticks must be non-empty and positive (log axis)")
+        axis.set_major_locator(FixedLocator(values))
+        formatter = ScalarFormatter()
+        formatter.set_scientific(False)
+        axis.set_major_formatter(formatter)
+        axis.set_minor_formatter(NullFormatter())
+    return ax

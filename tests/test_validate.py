@@ -134,6 +134,8 @@ def test_probability_vector_rejects_bad_laws(p, exc, msg):
 def test_probability_vector_tolerance_and_default_name():
     check_probability_vector(torch.tensor([0.5, 0.5 + 1e-7], dtype=torch.float64))
     with pytest.raises(ValueError, match="^p must sum to 1"):
+        check_probability_vector(torch.tensor([0.5, 0.5 + 5e-6], dtype=torch.float64))
+    with pytest.raises(ValueError, match="^p must sum to 1"):
         check_probability_vector(torch.tensor([0.5, 0.5 + 1e-3], dtype=torch.float64))
     check_probability_vector(torch.tensor([0.5, 0.5 + 1e-3], dtype=torch.float64), atol=1e-2)
 
