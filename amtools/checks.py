@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import torch
 
 from ._validate import as_real
@@ -91,8 +92,8 @@ def check_true(name: str, condition: Any, detail: str = "") -> bool:
         ok = n_bad == 0
         detail = (detail + "; " if detail else "") + (
             f"all {condition.numel()} hold" if ok else f"{n_bad} of {condition.numel()} fail")
-    elif isinstance(condition, bool):
-        ok = condition
+    elif isinstance(condition, (bool, np.bool_)):
+        ok = bool(condition)
     else:
         raise TypeError(f"condition must be a bool or a bool tensor, got {type(condition).__name__}")
     return _report(ok, name, detail or ("holds" if ok else "does not hold"))

@@ -64,7 +64,7 @@ def fit_power_law(x: ArrayLike, y: ArrayLike) -> PowerLawFit:
     if lx.shape != ly.shape:
         raise ValueError(f"x and y must have the same length, got {lx.size} and {ly.size}")
     if lx.size < 2:
-        raise ValueError(f"need at least 2 points to fit a power law, got {lx.size}")
+        raise ValueError(f"x and y need at least 2 points to fit a power law, got {lx.size}")
     sxx = float(np.sum((lx - lx.mean()) ** 2))
     if sxx == 0.0:
         raise ValueError("x must contain at least two distinct values")

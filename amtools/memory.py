@@ -49,6 +49,8 @@ def memory_matrix(q: torch.Tensor, E: torch.Tensor, U: torch.Tensor,
         raise ValueError(f"targets has {targets.shape[-1]} entries per trial but E embeds N={N} inputs")
     if targets.numel() and (targets.min() < 0 or targets.max() >= M):
         raise ValueError(f"targets must lie in [0, M) = [0, {M}) where M is the number of rows of U")
+    if E.dtype != U.dtype:
+        raise TypeError(f"E and U must have the same dtype, got {E.dtype} and {U.dtype}")
     unbatched = q.ndim == 1 and E.ndim == 2 and U.ndim == 2 and targets.ndim == 1
     q, E, U, targets = _batched(q, 2), _batched(E, 3), _batched(U, 3), _batched(targets, 2)
     trials = max(q.shape[0], E.shape[0], U.shape[0], targets.shape[0])
@@ -77,6 +79,11 @@ def scores(W: torch.Tensor, E: torch.Tensor, U: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"U has dimension {U.shape[-1]} but W has {W.shape[-2]} rows (d_out)")
     if E.shape[-1] != W.shape[-1]:
         raise ValueError(f"E has dimension {E.shape[-1]} but W has {W.shape[-1]} columns (d_in)")
+    batch = {t.shape[0] for t in (W, E, U) if t.ndim == 3} - {1}
+    if len(batch) > 1:
+        raise ValueError(f"W, E and U must have the same number of trials (or 1), got {sorted(batch)}")
+    if not (W.dtype == E.dtype == U.dtype):
+        raise TypeError(f"W, E and U must have the same dtype, got {W.dtype}, {E.dtype}, {U.dtype}")
     UW = U @ W                                   # [trials, M, d_in]: rows u_y^T W
     return E @ UW.transpose(-1, -2)              # [trials, N, M]
 

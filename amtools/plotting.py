@@ -97,12 +97,12 @@ def plain_log_ticks(ax: Any, x: Sequence[float] | None = None, y: Sequence[float
     """
     from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
 
-    for ticks, axis in ((x, ax.xaxis), (y, ax.yaxis)):
+    for name, ticks, axis in (("x", x, ax.xaxis), ("y", y, ax.yaxis)):
         if ticks is None:
             continue
         values = [float(t) for t in ticks]
         if not values or any(v <= 0 for v in values):
-            raise ValueError("ticks must be non-empty and positive (log axis)")
+            raise ValueError(f"{name} ticks must be non-empty and positive (log axis)")
         axis.set_major_locator(FixedLocator(values))
         formatter = ScalarFormatter()
         formatter.set_scientific(False)

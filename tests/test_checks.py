@@ -193,3 +193,11 @@ def test_check_true_with_bool_tensors(capsys):
 def test_check_true_rejects_non_bool_conditions(condition):
     with pytest.raises(TypeError, match="condition"):
         check_true("x", condition)
+
+
+def test_check_true_accepts_numpy_bools() -> None:
+    import numpy as np
+
+    import amtools as am
+
+    assert am.check_true("numpy bool", np.all(np.arange(3) >= 0))

@@ -266,3 +266,21 @@ def test_generalization_error_rejects_bad_arguments():
         generalization_error(torch.tensor(1), t, p)
     with pytest.raises(ValueError, match="targets must end with N=4"):
         generalization_error(t, torch.arange(5), p)
+
+
+def test_scores_rejects_mismatched_trials_and_dtypes() -> None:
+    import pytest
+    import torch
+
+    import amtools as am
+
+    W = torch.zeros(3, 4, 4)
+    E = torch.zeros(2, 5, 4)
+    U = torch.zeros(3, 2, 4)
+    with pytest.raises(ValueError, match="trials"):
+        am.scores(W, E, U)
+    with pytest.raises(TypeError, match="dtype"):
+        am.scores(W, E[:1].double(), U)
+    with pytest.raises(TypeError, match="dtype"):
+        am.memory_matrix(torch.ones(5), torch.zeros(5, 4), torch.zeros(2, 4, dtype=torch.float64),
+                         torch.zeros(5, dtype=torch.long))

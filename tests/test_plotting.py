@@ -9,7 +9,7 @@ import pytest
 import torch
 from matplotlib.collections import PolyCollection
 
-from amtools.plotting import PALETTE, STYLE, band, guide_line, use_style
+from amtools.plotting import PALETTE, STYLE, band, guide_line, plain_log_ticks, use_style
 
 
 @pytest.fixture(autouse=True)
@@ -123,3 +123,31 @@ def test_guide_line_values_and_style(ax):
     other = guide_line(ax, torch.tensor([2.0, 4.0]), 1.0, 3.0, color="red")
     np.testing.assert_allclose(other.get_ydata(), [6.0, 12.0])
     assert matplotlib.colors.same_color(other.get_color(), "red")
+
+
+def test_plain_log_ticks_labels_given_values_plainly(ax):
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.plot([10, 20, 50], [0.5, 0.2, 0.1])
+    assert plain_log_ticks(ax, x=[10, 20, 50], y=np.array([0.1, 0.2, 0.5])) is ax
+    ax.figure.canvas.draw()
+    np.testing.assert_allclose(ax.get_xticks(), [10, 20, 50])
+    np.testing.assert_allclose(ax.get_yticks(), [0.1, 0.2, 0.5])
+    labels = [t.get_text().replace("\u2212", "-") for t in ax.get_xticklabels()]
+    assert labels == ["10", "20", "50"]
+    assert all("10^" not in t.get_text() and "times" not in t.get_text()
+               for t in ax.get_yticklabels())
+    assert isinstance(ax.xaxis.get_minor_formatter(), matplotlib.ticker.NullFormatter)
+    assert isinstance(ax.yaxis.get_minor_formatter(), matplotlib.ticker.NullFormatter)
+
+
+def test_plain_log_ticks_leaves_other_axis_alone(ax):
+    before = ax.yaxis.get_major_locator()
+    plain_log_ticks(ax, x=[1, 2])
+    assert ax.yaxis.get_major_locator() is before
+
+
+@pytest.mark.parametrize("kwargs", [dict(x=[]), dict(x=[1, 0]), dict(y=[-1.0, 2.0])])
+def test_plain_log_ticks_rejects_non_positive_or_empty(ax, kwargs):
+    with pytest.raises(ValueError, match="ticks"):
+        plain_log_ticks(ax, **kwargs)
