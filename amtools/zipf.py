@@ -51,13 +51,8 @@ def sample_tokens(p: torch.Tensor, T: int, trials: int = 1,
     return tokens.clamp_(max=p.numel() - 1)
 
 
-def token_counts(tokens: torch.Tensor, N: int) -> torch.Tensor:
-    """Count each token: ``counts[t, x] = #{s : tokens[t, s] = x}``.
-
-    ``tokens`` is a ``LongTensor[trials, T]`` (or ``[T]`` for a single sequence,
-    which gives ``[N]``). Counts are returned as float64 so that ``counts / T``
-    is the empirical law ``p_hat`` directly. Batched bincount, no Python loop.
-    """
+def _token_batch(tokens: torch.Tensor, N: int) -> tuple[torch.Tensor, int, bool]:
+    """Validate token ids in ``[0, N)``; return them as ``[trials, T]`` and whether to squeeze."""
     tokens = as_tensor(tokens, "tokens", ndim=(1, 2), integer=True)
     N = as_int(N, "N", minimum=1)
     squeeze = tokens.ndim == 1
@@ -67,6 +62,17 @@ def token_counts(tokens: torch.Tensor, N: int) -> torch.Tensor:
         raise ValueError(
             f"tokens must lie in [0, N) = [0, {N}), found range "
             f"[{tokens.min().item()}, {tokens.max().item()}]")
+    return tokens.long(), N, squeeze
+
+
+def token_counts(tokens: torch.Tensor, N: int) -> torch.Tensor:
+    """Count each token: ``counts[t, x] = #{s : tokens[t, s] = x}``.
+
+    ``tokens`` is a ``LongTensor[trials, T]`` (or ``[T]`` for a single sequence,
+    which gives ``[N]``). Counts are returned as float64 so that ``counts / T``
+    is the empirical law ``p_hat`` directly. Batched bincount, no Python loop.
+    """
+    tokens, N, squeeze = _token_batch(tokens, N)
     trials = tokens.shape[0]
     offsets = torch.arange(trials, device=tokens.device).unsqueeze(1) * N
     flat = (tokens.long() + offsets).reshape(-1)
@@ -83,13 +89,7 @@ def first_seen(tokens: torch.Tensor, N: int) -> torch.Tensor:
     number of distinct tokens is ``(first < T').sum(-1)`` and the unseen mass is
     ``(first >= T').double() @ p``.
     """
-    tokens = as_tensor(tokens, "tokens", ndim=(1, 2), integer=True)
-    N = as_int(N, "N", minimum=1)
-    squeeze = tokens.ndim == 1
-    if squeeze:
-        tokens = tokens.unsqueeze(0)
-    if tokens.numel() > 0 and (tokens.min() < 0 or tokens.max() >= N):
-        raise ValueError(f"tokens must lie in [0, N) = [0, {N})")
+    tokens, N, squeeze = _token_batch(tokens, N)
     trials, T = tokens.shape
     positions = torch.arange(T, device=tokens.device).expand(trials, T)
     first = torch.full((trials, N), T, dtype=torch.long, device=tokens.device)
