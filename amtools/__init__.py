@@ -12,6 +12,7 @@ from .checks import (CheckFailed, check_between, check_close, check_exponent, ch
 from .embeddings import random_embeddings
 from .fitting import PowerLawFit, fit_power_law
 from .memory import decode, generalization_error, memory_matrix, scores
+from .storage import SCHEMES, error_grid, storage_weights
 from .runtime import Setup, environment_stamp, pick_device, seed_everything, setup
 from .theory import (distinct_asymptotic, expected_distinct, signal_to_noise, unseen_mass,
                      unseen_mass_asymptotic, zipf_constant)
@@ -25,6 +26,7 @@ __all__ = [
     "random_embeddings",
     "memory_matrix", "scores", "decode", "generalization_error",
     "fit_power_law", "PowerLawFit",
+    "error_grid", "storage_weights", "SCHEMES",
     "zipf_constant", "unseen_mass", "expected_distinct", "unseen_mass_asymptotic",
     "distinct_asymptotic", "signal_to_noise",
     "CheckFailed", "check_close", "check_exponent", "check_less", "check_between", "check_true",

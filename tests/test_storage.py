@@ -1,0 +1,206 @@
+"""Tests of amtools.storage: the batched (d, T) error grid and the storage weights."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from amtools import (decode, fit_power_law, generalization_error, memory_matrix, scores,
+                     token_counts, unseen_mass)
+from amtools.storage import SCHEMES, _draw, error_grid, storage_weights
+
+CPU = torch.device("cpu")
+TOPS = {"fill": None, "frequency": None, "power": None, "threshold": lambda d: d // 2}
+
+
+def reference_q(tokens_t, jitter_t, p, T, scheme, rho, P):
+    """q for one trial by plain Python: counts, then the scheme, ranking by hand."""
+    N = p.numel()
+    if T == math.inf:
+        w = {"fill": torch.ones(N, dtype=torch.float64), "frequency": p.clone(),
+             "power": p ** rho, "threshold": p ** rho}[scheme]
+        if scheme == "threshold":
+            w = w * (torch.arange(N) < P)
+        return w
+    counts = np.bincount(tokens_t[:T].numpy(), minlength=N).astype(float)
+    phat = counts / T
+    if scheme == "fill":
+        w = (counts > 0).astype(float)
+    elif scheme == "frequency":
+        w = phat
+    else:
+        w = np.where(counts > 0, phat ** rho, 0.0)
+    if scheme == "threshold":
+        seen = [x for x in range(N) if counts[x] > 0]
+        seen.sort(key=lambda x: -(counts[x] + jitter_t[x].item()))
+        keep = np.zeros(N)
+        keep[seen[:P]] = 1.0
+        w = w * keep
+    return torch.from_numpy(w)
+
+
+def reference_grid(N, M, alpha, ds, Ts, scheme, *, rho, top, trials, seed):
+    """Per trial, d and T: memory_matrix + decode + generalization_error in float64."""
+    finite = [T for T in Ts if T != math.inf]
+    draws = _draw(N, M, alpha, max(ds), max(finite, default=0), trials, seed, "gaussian",
+                  CPU, torch.float64)
+    p, E, U = draws["p"], draws["E"], draws["U"]
+    targets = torch.arange(N) % M
+    out = torch.empty(trials, len(ds), len(Ts), dtype=torch.float64)
+    for t in range(trials):
+        for i, d in enumerate(ds):
+            P = top(d) if callable(top) else top
+            for j, T in enumerate(Ts):
+                tok = draws["tokens"][t] if draws["tokens"] is not None else None
+                q = reference_q(tok, draws["jitter"][t], p, T, scheme, rho, P)
+                W = memory_matrix(q, E[t, :, :d], U[t, :, :d], targets)
+                out[t, i, j] = generalization_error(decode(W, E[t, :, :d], U[t, :, :d]), targets, p)
+    return out
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_error_grid_matches_plain_reference(scheme):
+    N, M, ds, Ts = 40, 3, [4, 16, 64], [3, 30, math.inf, 10]
+    kw = dict(rho=0.5, top=TOPS[scheme], trials=3, seed=7)
+    got = error_grid(N, M, 1.3, ds, Ts, scheme, device="cpu", dtype=torch.float64, **kw)
+    assert got.shape == (3, 3, 4) and got.dtype == torch.float64
+    want = reference_grid(N, M, 1.3, ds, Ts, scheme, **kw)
+    torch.testing.assert_close(got, want, atol=1e-9, rtol=0)
+    # float32 matmuls: same predictions except at (rare) float32 near-ties
+    got32 = error_grid(N, M, 1.3, ds, Ts, scheme, device="cpu", **kw)
+    assert (got32 - want).abs().max() < 0.05
+    assert torch.isclose(got32, want, atol=1e-6).float().mean() > 0.9
+
+
+def test_threshold_with_int_top_and_chunking_match_reference():
+    kw = dict(rho=0.0, top=5, trials=2, seed=3)
+    got = error_grid(30, 4, 1.0, [8, 32], [5, 50, math.inf], "threshold", device="cpu",
+                     dtype=torch.float64, chunk=7, **kw)
+    want = reference_grid(30, 4, 1.0, [8, 32], [5, 50, math.inf], "threshold", **kw)
+    torch.testing.assert_close(got, want, atol=1e-9, rtol=0)
+
+
+def test_scores_are_B_times_G():
+    """The transpose: s = (E A^T)(U U^T) equals scores(memory_matrix(...))."""
+    g = torch.Generator().manual_seed(0)
+    N, M, d = 9, 4, 6
+    E, U, q = torch.randn(N, d, generator=g), torch.randn(M, d, generator=g), torch.rand(N, generator=g)
+    targets = torch.tensor([0, 1, 2, 3, 0, 1, 1, 3, 2])
+    A = (torch.nn.functional.one_hot(targets, M).float() * q[:, None]).T @ E
+    torch.testing.assert_close((E @ A.T) @ (U @ U.T), scores(memory_matrix(q, E, U, targets), E, U))
+
+
+def test_Ts_order_and_duplicates_are_consistent():
+    a = error_grid(50, 5, 1.5, [8, 20], [10, 100, math.inf], "power", rho=0.5, trials=4, device="cpu")
+    b = error_grid(50, 5, 1.5, [8, 20], [math.inf, 100, 10, 100], "power", rho=0.5, trials=4, device="cpu")
+    torch.testing.assert_close(b[..., [2, 1, 0]], a)
+    torch.testing.assert_close(b[..., 3], b[..., 1])
+    c = error_grid(50, 5, 1.5, [8, 20], [10], "fill", trials=4, embeddings="sphere", device="cpu")
+    assert c.shape == (4, 2, 1) and ((c >= 0) & (c <= 1)).all()
+
+
+def test_fill_population_error_vanishes_when_d_much_larger_than_N():
+    err = error_grid(20, 5, 1.0, [5, 50, 500, 5000], [math.inf], "fill", trials=20, device="cpu")
+    mean = err.mean(0)[:, 0]
+    assert (mean[1:] <= mean[:-1] + 1e-12).all(), mean
+    assert mean[0] > 0.2 and mean[-1] < 1e-3, mean
+
+
+def test_threshold_does_not_leak_population_order():
+    """Keep everything seen, small T: unseen inputs are not stored, so they cost (1 - 1/M) of their mass."""
+    N, M, T, trials = 200, 5, 20, 30
+    err = error_grid(N, M, 1.5, [64], [T], "threshold", rho=0.0, top=lambda d: N,
+                     trials=trials, seed=1, device="cpu")[:, 0, 0]
+    draws = _draw(N, M, 1.5, 64, T, trials, 1, "gaussian", CPU, torch.float32)
+    unseen = (token_counts(draws["tokens"], N) == 0).double() @ draws["p"]       # per trial
+    assert unseen.mean() > 0.1
+    assert (err.mean() >= (1 - 1 / M) * 0.5 * unseen.mean()), (err.mean(), unseen.mean())
+    assert abs(unseen.mean() - unseen_mass(draws["p"], T)) < 0.05
+
+
+def test_threshold_weights_only_keep_seen_inputs_and_break_ties_at_random():
+    counts = torch.zeros(4, 100, dtype=torch.float64)
+    counts[:, 50:] = 1.0            # 50 seen inputs, all tied
+    counts[:, 99] = 3.0             # the most frequent seen input has the largest index
+    g = torch.Generator().manual_seed(0)
+    q = storage_weights(counts, "threshold", rho=0.0, top=10, generator=g)
+    kept = q > 0
+    assert (kept.sum(-1) == 10).all() and not kept[:, :50].any() and kept[:, 99].all()
+    assert not kept[:, 50:59].all(-1).any()                 # not the 9 smallest indices
+    assert len({tuple(k.nonzero().flatten().tolist()) for k in kept}) > 1   # differs across trials
+    # more room than seen inputs: exactly the seen ones are kept, never an unseen one
+    q = storage_weights(counts, "threshold", rho=1.0, top=80, generator=g)
+    torch.testing.assert_close(q, counts / counts.sum(-1, keepdim=True))
+
+
+def test_storage_weights_schemes():
+    counts = torch.tensor([4.0, 0.0, 1.0, 3.0])
+    torch.testing.assert_close(storage_weights(counts, "fill"), torch.tensor([1.0, 0, 1, 1], dtype=torch.float64))
+    torch.testing.assert_close(storage_weights(counts, "frequency"), counts.double() / 8)
+    torch.testing.assert_close(storage_weights(counts, "power", rho=0.0), storage_weights(counts, "fill"))
+    torch.testing.assert_close(storage_weights(counts, "power", rho=2.0), (counts.double() / 8) ** 2)
+    p = torch.tensor([0.5, 0.3, 0.2], dtype=torch.float64)
+    torch.testing.assert_close(storage_weights(p, "fill", population=True), torch.ones(3, dtype=torch.float64))
+    torch.testing.assert_close(storage_weights(p, "threshold", rho=0.5, top=2, population=True),
+                               torch.tensor([0.5 ** 0.5, 0.3 ** 0.5, 0.0], dtype=torch.float64))
+
+
+def test_fig1_slopes():
+    """Reference checks 8.1.1 and 8.1.2: T = inf, N=1000, M=5, alpha=2."""
+    ds = [10, 32, 100, 316, 1000]
+    thr = error_grid(1000, 5, 2.0, ds, [math.inf], "threshold", rho=0.0, top=lambda d: d // 8,
+                     trials=20, device="cpu").mean(0)[:, 0]
+    freq = error_grid(1000, 5, 2.0, ds, [math.inf], "frequency", trials=20, device="cpu").mean(0)[:, 0]
+    assert abs(fit_power_law(ds, thr).exponent + 1.0) < 0.15, thr
+    assert abs(fit_power_law(ds, freq).exponent + 0.28) < 0.1, freq
+    assert abs(thr[0] - 0.32) < 0.1 and abs(freq[0] - 0.21) < 0.06
+
+
+def test_large_N_runs_in_chunks_quickly():
+    start = time.perf_counter()
+    err = error_grid(10**5, 5, 2.0, [100], [100], "fill", trials=2, device="cpu")
+    assert time.perf_counter() - start < 10
+    assert err.shape == (2, 1, 1) and ((err > 0) & (err < 1)).all()
+    # reference 8.1.8 (q_0 near its minimum at T ~ 100, error ~ 0.06)
+    assert abs(err.mean() - 0.06) < 0.04
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    (dict(N=0), ValueError, "N"), (dict(N=2.5), TypeError, "N"), (dict(M=1), ValueError, "M"),
+    (dict(alpha=-1.0), ValueError, "alpha"), (dict(ds=[]), ValueError, "ds"),
+    (dict(ds=[0]), ValueError, "ds"), (dict(ds=5), TypeError, "ds"), (dict(ds=[4.5]), TypeError, "ds"),
+    (dict(Ts=[]), ValueError, "Ts"), (dict(Ts=[0]), ValueError, "Ts"), (dict(Ts=[2.5]), TypeError, "Ts"),
+    (dict(Ts=[-math.inf]), TypeError, "Ts"), (dict(Ts="10"), TypeError, "Ts"),
+    (dict(scheme="bogus"), ValueError, "scheme"), (dict(rho=-1.0), ValueError, "rho"),
+    (dict(scheme="threshold"), ValueError, "top"), (dict(top=3), ValueError, "top"),
+    (dict(scheme="threshold", top=-1), ValueError, "top"),
+    (dict(scheme="threshold", top="a"), TypeError, "top"),
+    (dict(scheme="threshold", top=lambda d: -1), ValueError, "top"),
+    (dict(trials=0), ValueError, "trials"), (dict(seed=-1), ValueError, "seed"),
+    (dict(embeddings="orthonormal"), ValueError, "embeddings"),
+])
+def test_error_grid_validation_names_the_argument(kwargs, exc, name):
+    args = dict(N=10, M=3, alpha=1.0, ds=[4], Ts=[5], scheme="fill", trials=1, device="cpu")
+    args.update(kwargs)
+    with pytest.raises(exc, match=name):
+        error_grid(**args)
+
+
+def test_storage_weights_validation():
+    c = torch.tensor([1.0, 0.0])
+    with pytest.raises(ValueError, match="scheme"):
+        storage_weights(c, "nope")
+    with pytest.raises(ValueError, match="top"):
+        storage_weights(c, "threshold")
+    with pytest.raises(TypeError, match="top"):
+        storage_weights(c, "threshold", top=lambda d: 1)
+    with pytest.raises(ValueError, match="counts_or_p"):
+        storage_weights(torch.tensor([-1.0]), "fill")
+    with pytest.raises(TypeError, match="counts_or_p"):
+        storage_weights([1.0], "fill")
+    with pytest.raises(ValueError, match="rho"):
+        storage_weights(c, "power", rho=-0.5)
