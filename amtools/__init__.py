@@ -14,7 +14,8 @@ from .fitting import PowerLawFit, fit_power_law
 from .memory import decode, generalization_error, memory_matrix, scores
 from .storage import SCHEMES, error_grid, storage_weights
 from .runtime import Setup, environment_stamp, pick_device, seed_everything, setup
-from .theory import (distinct_asymptotic, expected_distinct, signal_to_noise, unseen_mass,
+from .theory import (balanced_dimension, data_exponent, distinct_asymptotic, expected_distinct,
+                     power_exponent, signal_to_noise, threshold_exponent, unseen_mass,
                      unseen_mass_asymptotic, zipf_constant)
 from . import explore
 from .zipf import first_seen, sample_tokens, token_counts, zipf
@@ -28,7 +29,8 @@ __all__ = [
     "fit_power_law", "PowerLawFit",
     "error_grid", "storage_weights", "SCHEMES",
     "zipf_constant", "unseen_mass", "expected_distinct", "unseen_mass_asymptotic",
-    "distinct_asymptotic", "signal_to_noise",
+    "distinct_asymptotic", "signal_to_noise", "data_exponent", "threshold_exponent",
+    "power_exponent", "balanced_dimension",
     "CheckFailed", "check_close", "check_exponent", "check_less", "check_between", "check_true",
 ]
 

@@ -34,7 +34,9 @@ def random_embeddings(n: int, d: int, trials: int = 1, kind: str = "gaussian",
         raise ValueError(f"kind='orthonormal' needs n <= d, got n={n} > d={d}")
     if device is None and generator is not None:
         device = generator.device
-    g = torch.randn(trials, n, d, generator=generator, dtype=torch.float64, device=device)
+    # Draw in the requested precision (float32 halves time and memory); QR needs float64.
+    work = torch.float64 if kind == "orthonormal" or dtype == torch.float64 else dtype
+    g = torch.randn(trials, n, d, generator=generator, dtype=work, device=device)
     if kind == "gaussian":
         out = g / d ** 0.5
     elif kind == "sphere":

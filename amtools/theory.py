@@ -17,7 +17,8 @@ import torch
 from ._validate import as_int, as_real, check_probability_vector
 
 __all__ = ["zipf_constant", "unseen_mass", "expected_distinct",
-           "unseen_mass_asymptotic", "distinct_asymptotic", "signal_to_noise"]
+           "unseen_mass_asymptotic", "distinct_asymptotic", "signal_to_noise",
+           "data_exponent", "threshold_exponent", "power_exponent", "balanced_dimension"]
 
 Sizes = Union[float, int, Sequence[float], torch.Tensor]
 
@@ -120,3 +121,39 @@ def signal_to_noise(q: torch.Tensor, d: int) -> torch.Tensor:
     if (norm2 == 0).any():
         raise ValueError("q must have at least one positive entry")
     return d * q.double() ** 2 / norm2
+
+
+def data_exponent(alpha: float) -> float:
+    r"""Exponent of the data term, :math:`\mathcal E symp T^{-(1 - 1/lpha)}` (``alpha > 1``)."""
+    alpha = as_real(alpha, "alpha", minimum=1.0, strict=True)
+    return -(1.0 - 1.0 / alpha)
+
+
+def threshold_exponent(alpha: float) -> float:
+    r"""Exponent of the memory term with thresholding :math:`P \propto d`:
+    :math:`\mathcal E symp d^{-(lpha - 1)}`, the best rate with random embeddings (``alpha > 1``)."""
+    alpha = as_real(alpha, "alpha", minimum=1.0, strict=True)
+    return -(alpha - 1.0)
+
+
+def power_exponent(alpha: float, rho: float) -> float:
+    r"""Exponent of the memory term for :math:`q = p^ho` at infinite data:
+    :math:`\mathcal E symp d^{-(lpha-1)/(2holpha)}`.
+
+    Derived from the signal-to-noise rule (input ``x`` is recalled iff
+    :math:`q(x)^2 \gtrsim \|q\|^2/d`, i.e. :math:`x \lesssim d^{1/(2holpha)}`); valid
+    when :math:`2holpha > 1`, so that :math:`\|q\|_2` stays bounded as ``N`` grows.
+    """
+    alpha = as_real(alpha, "alpha", minimum=1.0, strict=True)
+    rho = as_real(rho, "rho", minimum=0.0, strict=True)
+    if 2 * rho * alpha <= 1:
+        raise ValueError(f"rho must satisfy 2 * rho * alpha > 1 (got rho={rho}, alpha={alpha}): "
+                         "below that, ||q|| grows with N and the memory overflows")
+    return -(alpha - 1.0) / (2.0 * rho * alpha)
+
+
+def balanced_dimension(T: Sizes, alpha: float) -> torch.Tensor:
+    r"""The dimension at which the two error terms match, :math:`d^{-(lpha-1)} = T^{-(1-1/lpha)}`:
+    :math:`d = T^{1/lpha}` (the compute-optimal allocation up to constants)."""
+    alpha = as_real(alpha, "alpha", minimum=1.0, strict=True)
+    return _sizes(T) ** (1.0 / alpha)

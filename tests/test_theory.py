@@ -232,3 +232,35 @@ def test_signal_to_noise_rejects_bad_arguments():
         signal_to_noise(torch.ones(3), 0)
     with pytest.raises(TypeError, match="d"):
         signal_to_noise(torch.ones(3), 2.5)
+
+
+# ----------------------------------------------------------------------------- exponents
+def test_scaling_exponents_formulas() -> None:
+    import math
+
+    import amtools as am
+
+    assert am.data_exponent(2.0) == -0.5
+    assert math.isclose(am.data_exponent(3.0), -2 / 3)
+    assert am.threshold_exponent(2.0) == -1.0
+    assert am.power_exponent(2.0, 1.0) == -0.25
+    assert math.isclose(am.power_exponent(2.0, 0.5), -0.5)
+    # as rho decreases to 1/(2 alpha) the power rate approaches the thresholding rate
+    assert am.power_exponent(2.0, 0.2501) < am.power_exponent(2.0, 0.5) < am.power_exponent(2.0, 1.0)
+    assert float(am.balanced_dimension(10**4, 2.0)) == 100.0
+
+
+def test_scaling_exponents_validate() -> None:
+    import pytest
+
+    import amtools as am
+
+    for f in (am.data_exponent, am.threshold_exponent):
+        with pytest.raises(ValueError, match="alpha"):
+            f(1.0)
+    with pytest.raises(ValueError, match="rho"):
+        am.power_exponent(2.0, 0.2)
+    with pytest.raises(ValueError, match="rho"):
+        am.power_exponent(2.0, 0.0)
+    with pytest.raises(ValueError, match="T"):
+        am.balanced_dimension(-1, 2.0)
