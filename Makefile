@@ -51,6 +51,7 @@ check-build: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
+	$(BIN)/python benchmarks/bench_error_grid.py
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab book/
