@@ -124,25 +124,25 @@ def signal_to_noise(q: torch.Tensor, d: int) -> torch.Tensor:
 
 
 def data_exponent(alpha: float) -> float:
-    r"""Exponent of the data term, :math:`\mathcal E symp T^{-(1 - 1/lpha)}` (``alpha > 1``)."""
+    r"""Exponent of the data term, :math:`\mathcal E \asymp T^{-(1 - 1/\alpha)}` (``alpha > 1``)."""
     alpha = as_real(alpha, "alpha", minimum=1.0, strict=True)
     return -(1.0 - 1.0 / alpha)
 
 
 def threshold_exponent(alpha: float) -> float:
     r"""Exponent of the memory term with thresholding :math:`P \propto d`:
-    :math:`\mathcal E symp d^{-(lpha - 1)}`, the best rate with random embeddings (``alpha > 1``)."""
+    :math:`\mathcal E \asymp d^{-(\alpha - 1)}`, the best rate with random embeddings (``alpha > 1``)."""
     alpha = as_real(alpha, "alpha", minimum=1.0, strict=True)
     return -(alpha - 1.0)
 
 
 def power_exponent(alpha: float, rho: float) -> float:
-    r"""Exponent of the memory term for :math:`q = p^ho` at infinite data:
-    :math:`\mathcal E symp d^{-(lpha-1)/(2holpha)}`.
+    r"""Exponent of the memory term for :math:`q = p^\rho` at infinite data:
+    :math:`\mathcal E \asymp d^{-(\alpha-1)/(2\rho\alpha)}`.
 
     Derived from the signal-to-noise rule (input ``x`` is recalled iff
-    :math:`q(x)^2 \gtrsim \|q\|^2/d`, i.e. :math:`x \lesssim d^{1/(2holpha)}`); valid
-    when :math:`2holpha > 1`, so that :math:`\|q\|_2` stays bounded as ``N`` grows.
+    :math:`q(x)^2 \gtrsim \|q\|^2/d`, i.e. :math:`x \lesssim d^{1/(2\rho\alpha)}`); valid
+    when :math:`2\rho\alpha > 1`, so that :math:`\|q\|_2` stays bounded as ``N`` grows.
     """
     alpha = as_real(alpha, "alpha", minimum=1.0, strict=True)
     rho = as_real(rho, "rho", minimum=0.0, strict=True)
@@ -153,7 +153,7 @@ def power_exponent(alpha: float, rho: float) -> float:
 
 
 def balanced_dimension(T: Sizes, alpha: float) -> torch.Tensor:
-    r"""The dimension at which the two error terms match, :math:`d^{-(lpha-1)} = T^{-(1-1/lpha)}`:
-    :math:`d = T^{1/lpha}` (the compute-optimal allocation up to constants)."""
+    r"""The dimension at which the two error terms match, :math:`d^{-(\alpha-1)} = T^{-(1-1/\alpha)}`:
+    :math:`d = T^{1/\alpha}` (the compute-optimal allocation up to constants)."""
     alpha = as_real(alpha, "alpha", minimum=1.0, strict=True)
     return _sizes(T) ** (1.0 / alpha)

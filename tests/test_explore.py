@@ -192,3 +192,143 @@ def test_capacity_explorer_builds_a_widget():
 def test_capacity_explorer_rejects_bad_arguments(kwargs, exc, name):
     with pytest.raises(exc, match=name):
         capacity_explorer(**kwargs)
+
+
+# ---------------------------------------------------------------- scaling explorer
+import math  # noqa: E402
+
+from amtools import error_grid  # noqa: E402
+from amtools.explore import (SCALING_SCHEMES, ScalingView, plot_scaling_view,  # noqa: E402
+                             scaling_explorer, scaling_view)
+
+SMALL = dict(N=60, M=3, trials=3, points=4)
+
+
+@pytest.mark.parametrize("scheme", SCALING_SCHEMES)
+def test_scaling_view_is_pure(scheme):
+    a = scaling_view(2.0, scheme, 40, 300, seed=5, **SMALL)
+    torch.manual_seed(999)   # the global generator must not matter
+    b = scaling_view(2.0, scheme, 40, 300, seed=5, **SMALL)
+    assert a.ds == b.ds and a.Ts == b.Ts
+    assert torch.equal(a.errors_d, b.errors_d) and torch.equal(a.errors_T, b.errors_T)
+    c = scaling_view(2.0, scheme, 40, 300, seed=6, **SMALL)
+    assert not (torch.equal(a.errors_d, c.errors_d) and torch.equal(a.errors_T, c.errors_T))
+
+
+def test_scaling_view_shapes_grids_and_fields():
+    v = scaling_view(1.5, "fill", 37, 250, **SMALL)
+    assert isinstance(v, ScalingView)
+    assert (v.alpha, v.scheme, v.d, v.T, v.N, v.M) == (1.5, "fill", 37, 250, 60, 3)
+    assert 37 in v.ds and 250 in v.Ts
+    assert list(v.ds) == sorted(set(v.ds)) and list(v.Ts) == sorted(set(v.Ts))
+    assert v.ds[0] == 10 and v.ds[-1] == 1000 and v.Ts[0] == 10 and v.Ts[-1] == 10_000
+    assert v.errors_d.shape == (3, len(v.ds)) and v.errors_T.shape == (3, len(v.Ts))
+    assert v.errors_d.dtype == torch.float64
+    assert ((v.errors_d >= 0) & (v.errors_d <= 1)).all() and ((v.errors_T >= 0) & (v.errors_T <= 1)).all()
+    assert v.errors.shape == (3,)
+    assert v.mean == pytest.approx(v.errors.mean().item())
+    assert v.std == pytest.approx(v.errors.std().item())
+    assert scaling_view(2.0, "fill", 20, 30, N=30, trials=1, points=3).std == 0.0
+    # the grids widen to include a point outside the default ranges
+    w = scaling_view(2.0, "frequency", 1500, 5, N=30, trials=1, points=3)
+    assert w.ds[-1] == 1500 and w.Ts[0] == 5
+
+
+@pytest.mark.parametrize("scheme", SCALING_SCHEMES)
+def test_scaling_view_point_is_on_both_curves(scheme):
+    v = scaling_view(2.0, scheme, 64, 500, **SMALL)
+    i, j = v.ds.index(64), v.Ts.index(500)
+    assert torch.equal(v.errors_d[:, i], v.errors_T[:, j])
+    assert torch.equal(v.errors, v.errors_T[:, j])
+
+
+def test_scaling_view_matches_error_grid():
+    v = scaling_view(2.0, "threshold", 64, 500, seed=2, **SMALL)
+    grid = error_grid(60, 3, 2.0, list(v.ds), list(v.Ts), "threshold", rho=0.0, top=lambda d: d // 8,
+                      trials=3, seed=2, device="cpu")
+    torch.testing.assert_close(v.errors_d, grid[:, :, v.Ts.index(500)])
+    torch.testing.assert_close(v.errors_T, grid[:, v.ds.index(64), :])
+    f = scaling_view(2.0, "frequency", 64, 500, seed=2, **SMALL)
+    grid_f = error_grid(60, 3, 2.0, list(f.ds), list(f.Ts), "frequency", trials=3, seed=2, device="cpu")
+    torch.testing.assert_close(f.errors_d, grid_f[:, :, f.Ts.index(500)])
+
+
+def test_scaling_view_trends():
+    # threshold at alpha = 2: more memory and more data both help (first vs last grid point)
+    v = scaling_view(2.0, "threshold", 200, 1000, N=300, trials=6, points=5)
+    assert v.errors_d[:, -1].mean() < v.errors_d[:, 0].mean()
+    assert v.errors_T[:, -1].mean() < v.errors_T[:, 0].mean()
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    (dict(alpha=-1.0), ValueError, "alpha"),
+    (dict(alpha="2"), TypeError, "alpha"),
+    (dict(alpha=math.nan), ValueError, "alpha"),
+    (dict(scheme="power"), ValueError, "scheme"),
+    (dict(scheme=None), ValueError, "scheme"),
+    (dict(d=0), ValueError, "d must"),
+    (dict(d=10.5), TypeError, "d must"),
+    (dict(T=0), ValueError, "T must"),
+    (dict(T=math.inf), TypeError, "T must"),
+    (dict(N=0), ValueError, "N must"),
+    (dict(M=1), ValueError, "M must"),
+    (dict(trials=0), ValueError, "trials"),
+    (dict(seed=-1), ValueError, "seed"),
+    (dict(points=1), ValueError, "points"),
+])
+def test_scaling_view_rejects_bad_arguments(kwargs, exc, name):
+    args = dict(alpha=2.0, scheme="fill", d=20, T=100, N=30, M=3, trials=1, points=3)
+    args.update(kwargs)
+    with pytest.raises(exc, match=name):
+        scaling_view(**args)
+
+
+def test_plot_scaling_view_returns_axes():
+    v = scaling_view(2.0, "threshold", 50, 200, **SMALL)
+    axes = plot_scaling_view(v)
+    assert len(axes) == 2 and all(isinstance(ax, matplotlib.axes.Axes) for ax in axes)
+    assert axes[0].get_title() == "threshold, α = 2: error vs d at T = 200"
+    assert axes[1].get_title().startswith("error vs T at d = 50 (point: ")
+    assert axes[0].get_xscale() == "log" and axes[1].get_yscale() == "log"
+    # the marked point sits at (d, mean) and (T, mean)
+    marks = [line for line in axes[0].lines if line.get_marker() == "o"]
+    assert len(marks) == 1 and marks[0].get_xdata()[0] == 50
+    assert marks[0].get_ydata()[0] == pytest.approx(v.mean)
+    labels = [t.get_text() for t in axes[0].get_legend().get_texts()]
+    assert any("slope -1" in s for s in labels)                   # threshold guide d^{-(alpha-1)}
+    _, given = plt.subplots(1, 2)
+    assert plot_scaling_view(scaling_view(0.5, "fill", 50, 200, **SMALL), axes=given) is given
+
+
+@pytest.mark.parametrize("bad, exc", [(None, TypeError), (0.5, TypeError), ({"d": 3}, TypeError)])
+def test_plot_scaling_view_rejects_non_views(bad, exc):
+    with pytest.raises(exc, match="view"):
+        plot_scaling_view(bad)
+
+
+def test_plot_scaling_view_needs_two_axes():
+    _, ax = plt.subplots(1, 3)
+    with pytest.raises(ValueError, match="axes"):
+        plot_scaling_view(scaling_view(2.0, "fill", 20, 30, N=30, trials=1, points=3), axes=ax)
+
+
+def test_scaling_explorer_builds_a_widget():
+    import ipywidgets
+
+    w = scaling_explorer(N=50, M=3, trials=2)
+    assert isinstance(w, ipywidgets.interactive)
+    values = {c.description: c.value for c in w.children if hasattr(c, "description")}
+    assert {"alpha", "scheme", "dimension d", "samples T"} <= set(values)
+    assert values["alpha"] == 2.0 and values["scheme"] == "threshold"
+    assert values["dimension d"] == 100 and values["samples T"] == 1000
+    scheme = next(c for c in w.children if getattr(c, "description", "") == "scheme")
+    assert tuple(scheme.options) == SCALING_SCHEMES
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    (dict(N=0), ValueError, "N"), (dict(M=1), ValueError, "M"), (dict(M=2.5), TypeError, "M"),
+    (dict(trials=0), ValueError, "trials"), (dict(trials="3"), TypeError, "trials"),
+])
+def test_scaling_explorer_rejects_bad_arguments(kwargs, exc, name):
+    with pytest.raises(exc, match=name):
+        scaling_explorer(**kwargs)

@@ -88,3 +88,35 @@ def test_only_one_bibliography_directive() -> None:
         text = path.read_text()
         count += text.count("{bibliography}")
     assert count == 1, f"the book needs exactly one bibliography directive, found {count}"
+
+
+def _fence_problems(text: str) -> list[str]:
+    """Directives that contain another directive must use a longer backtick fence (MyST)."""
+    import re
+
+    problems, stack = [], []
+    for i, line in enumerate(text.split("\n")):
+        s = line.strip()
+        opener = re.match(r"^(`{3,})\{([^}]*)\}", s)
+        if opener:
+            for outer in stack:
+                if outer[1] <= len(opener.group(1)):
+                    problems.append(f"line {outer[0] + 1}: {{{outer[2]}}} contains {{{opener.group(2)}}} "
+                                    f"but its fence is not longer")
+            stack.append((i, len(opener.group(1)), opener.group(2)))
+        elif re.fullmatch(r"`{3,}", s) and stack:
+            stack.pop()
+    return problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_nested_directives_use_longer_fences(path: Path) -> None:
+    for i, cell in enumerate(read(path)["cells"]):
+        if cell["cell_type"] == "markdown":
+            assert not _fence_problems(cell_source(cell)), f"{path.name} cell {i}: {_fence_problems(cell_source(cell))}"
+
+
+def test_fence_checker_catches_equal_fences() -> None:
+    bad = "```{prf:definition} X\ntext\n```{math}\nx\n```\n```"
+    good = "````{prf:definition} X\ntext\n```{math}\nx\n```\n````"
+    assert _fence_problems(bad) and not _fence_problems(good)
