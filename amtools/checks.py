@@ -1,7 +1,8 @@
 """Check helpers: every reproduced claim in the book ends in one of these.
 
 Each helper prints one line saying what it compared (value, target,
-tolerance) and raises :class:`CheckFailed` with the same information when the
+tolerance), returns ``None`` (so a notebook cell ending in a check shows only
+that line) and raises :class:`CheckFailed` with the same information when the
 claim does not hold, so a wrong number fails the notebook, the tests and CI.
 """
 
@@ -37,16 +38,15 @@ def _label(name: Any) -> str:
     return name
 
 
-def _report(ok: bool, name: str, detail: str) -> bool:
+def _report(ok: bool, name: str, detail: str) -> None:
     line = f"{'✔' if ok else '✘'} {name}: {detail}"
     if not ok:
         raise CheckFailed(line)
     print(line)
-    return True
 
 
 def check_close(name: str, value: Any, target: Any, *, atol: float = 0.0,
-                rtol: float = 0.0) -> bool:
+                rtol: float = 0.0) -> None:
     """Check ``|value - target| <= atol + rtol * |target|``."""
     name = _label(name)
     value, target = _num(value, "value"), _num(target, "target")
@@ -60,20 +60,20 @@ def check_close(name: str, value: Any, target: Any, *, atol: float = 0.0,
                              f"(tolerance ±{tol:.3g}, off by {abs(value - target):.3g})")
 
 
-def check_exponent(name: str, fitted: Any, theory: Any, tol: float) -> bool:
+def check_exponent(name: str, fitted: Any, theory: Any, tol: float) -> None:
     """Check that a fitted exponent is within ``tol`` of the theoretical one."""
     tol = as_real(tol, "tol", minimum=0.0, strict=True)
     return check_close(name, fitted, theory, atol=tol)
 
 
-def check_less(name: str, value: Any, bound: Any) -> bool:
+def check_less(name: str, value: Any, bound: Any) -> None:
     """Check ``value < bound``."""
     name = _label(name)
     value, bound = _num(value, "value"), _num(bound, "bound")
     return _report(value < bound, name, f"value {value:.4g} < bound {bound:.4g}")
 
 
-def check_between(name: str, value: Any, low: Any, high: Any) -> bool:
+def check_between(name: str, value: Any, low: Any, high: Any) -> None:
     """Check ``low <= value <= high``."""
     name = _label(name)
     value, low, high = _num(value, "value"), _num(low, "low"), _num(high, "high")
@@ -82,7 +82,7 @@ def check_between(name: str, value: Any, low: Any, high: Any) -> bool:
     return _report(low <= value <= high, name, f"value {value:.4g} in [{low:.4g}, {high:.4g}]")
 
 
-def check_true(name: str, condition: Any, detail: str = "") -> bool:
+def check_true(name: str, condition: Any, detail: str = "") -> None:
     """Check a boolean condition (or that every entry of a boolean tensor holds)."""
     name = _label(name)
     if isinstance(condition, torch.Tensor):

@@ -19,7 +19,7 @@ def test_check_failed_is_an_assertion_error():
 # ----------------------------------------------------------------------------- check_close
 
 def test_check_close_prints_value_target_and_tolerance(capsys):
-    assert check_close("error at T=100", 0.101, 0.1, atol=0.01) is True
+    assert check_close("error at T=100", 0.101, 0.1, atol=0.01) is None
     out = capsys.readouterr().out
     assert out.count("\n") == 1
     assert "✔ error at T=100" in out
@@ -111,7 +111,7 @@ def test_check_exponent_fails_on_a_wrong_fitted_exponent():
 def test_check_exponent_on_a_real_fit_right_and_wrong():
     x = np.logspace(1, 4, 20)
     fit = fit_power_law(x, 3.0 * x ** -0.5)
-    assert check_exponent("right law", fit.exponent, -0.5, 0.01)
+    check_exponent("right law", fit.exponent, -0.5, 0.01)
     wrong = fit_power_law(x, 3.0 * x ** -0.35)
     with pytest.raises(CheckFailed):
         check_exponent("wrong law", wrong.exponent, -0.5, 0.05)
@@ -127,7 +127,7 @@ def test_check_exponent_rejects_bad_tol(tol, exc):
 # ----------------------------------------------------------------------------- check_less
 
 def test_check_less(capsys):
-    assert check_less("error bound", 0.1, 0.2)
+    check_less("error bound", 0.1, 0.2)
     out = capsys.readouterr().out
     assert "value 0.1 < bound 0.2" in out
     with pytest.raises(CheckFailed, match=r"value 0\.2 < bound 0\.2"):
@@ -144,7 +144,7 @@ def test_check_less(capsys):
 # ----------------------------------------------------------------------------- check_between
 
 def test_check_between(capsys):
-    assert check_between("accuracy", 0.5, 0.0, 1.0)
+    check_between("accuracy", 0.5, 0.0, 1.0)
     assert "value 0.5 in [0, 1]" in capsys.readouterr().out
     check_between("edges", 1.0, 1.0, 1.0)
     with pytest.raises(CheckFailed, match=r"value 1\.5 in \[0, 1\]"):
@@ -165,7 +165,7 @@ def test_check_between_rejects_low_above_high():
 # ----------------------------------------------------------------------------- check_true
 
 def test_check_true_with_bools(capsys):
-    assert check_true("holds", True)
+    check_true("holds", True)
     assert "✔ holds: holds" in capsys.readouterr().out
     check_true("with detail", True, "seen inputs decode right")
     assert "seen inputs decode right" in capsys.readouterr().out
@@ -200,4 +200,4 @@ def test_check_true_accepts_numpy_bools() -> None:
 
     import amtools as am
 
-    assert am.check_true("numpy bool", np.all(np.arange(3) >= 0))
+    am.check_true("numpy bool", np.all(np.arange(3) >= 0))
