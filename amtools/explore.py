@@ -6,16 +6,21 @@ book (no kernel), chapters show the same callbacks' output as a fixed figure.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 import torch
 
-from ._validate import as_int
+from ._validate import as_int, as_real
 from .embeddings import random_embeddings
 from .memory import decode, memory_matrix, scores
+from .storage import error_grid
+from .theory import data_exponent, power_exponent, threshold_exponent, unseen_mass
+from .zipf import zipf
 
-__all__ = ["RecallResult", "stored_recall", "recall_grid", "plot_recall", "capacity_explorer"]
+__all__ = ["RecallResult", "stored_recall", "recall_grid", "plot_recall", "capacity_explorer",
+           "SCALING_SCHEMES", "ScalingView", "scaling_view", "plot_scaling_view", "scaling_explorer"]
 
 
 @dataclass(frozen=True)
@@ -129,14 +134,6 @@ def capacity_explorer(M: int = 5, trials: int = 20) -> Any:
 
 # ---------------------------------------------------------------- scaling explorer
 # Error as a function of (d, T) for a storage scheme (chapter "When data meets capacity").
-import math  # noqa: E402
-
-from ._validate import as_real  # noqa: E402
-from .storage import error_grid  # noqa: E402
-from .theory import data_exponent, power_exponent, threshold_exponent, unseen_mass  # noqa: E402
-from .zipf import zipf  # noqa: E402
-
-__all__ += ["SCALING_SCHEMES", "ScalingView", "scaling_view", "plot_scaling_view", "scaling_explorer"]
 
 #: Schemes of the scaling explorer; ``"threshold"`` keeps the ``d // 8`` most frequent seen inputs.
 SCALING_SCHEMES = ("threshold", "fill", "frequency")
