@@ -219,9 +219,7 @@ def _memory_guide(alpha: float, scheme: str) -> tuple[float, str] | None:
         return None
     if scheme == "threshold":
         return threshold_exponent(alpha), r"$d^{-(\alpha-1)}$"
-    if 2 * alpha > 1:
-        return power_exponent(alpha, 1.0), r"$d^{-(\alpha-1)/2\alpha}$"
-    return None  # pragma: no cover - alpha > 1 implies 2 * alpha > 1
+    return power_exponent(alpha, 1.0), r"$d^{-(\alpha-1)/2\alpha}$"  # frequency: q = p
 
 
 def plot_scaling_view(view: ScalingView, axes: Any = None) -> Any:

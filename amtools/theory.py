@@ -40,6 +40,13 @@ def _sizes(T: Sizes, name: str = "T") -> torch.Tensor:
     return t
 
 
+def _never_seen(p: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """``(1 - p(x))^T`` for every ``T`` in ``t`` (rows) and token ``x`` (columns), float64."""
+    log1m = torch.log1p(-p.clamp(max=1.0))                    # log(1 - p), -inf where p = 1
+    expo = torch.exp(t.reshape(-1, 1) * log1m.unsqueeze(0))  # [len(t), N]
+    return torch.nan_to_num(expo, nan=1.0)                   # 0 * -inf at T = 0 gives 1
+
+
 def zipf_constant(alpha: float, N: int | None = None) -> float:
     r"""Normalizer :math:`C_\alpha = (\sum_{k\le N} k^{-\alpha})^{-1}`; ``N=None`` means
     :math:`N=\infty`, where :math:`C_\alpha = 1/\zeta(\alpha)` (needs ``alpha > 1``)."""
@@ -64,20 +71,14 @@ def unseen_mass(p: torch.Tensor, T: Sizes) -> torch.Tensor:
     """
     p = check_probability_vector(p, "p").double().cpu()
     t = _sizes(T)
-    log1m = torch.log1p(-p.clamp(max=1.0))                # log(1 - p), -inf where p = 1
-    expo = torch.exp(t.reshape(-1, 1) * log1m.unsqueeze(0))  # (1-p)^T, chunk-free: N * len(T)
-    expo = torch.nan_to_num(expo, nan=1.0)                   # 0 * -inf at T = 0
-    return (expo @ p).reshape(t.shape)
+    return (_never_seen(p, t) @ p).reshape(t.shape)
 
 
 def expected_distinct(p: torch.Tensor, T: Sizes) -> torch.Tensor:
     r"""Expected number of distinct tokens in ``T`` samples: :math:`\sum_x 1 - (1-p(x))^T`."""
     p = check_probability_vector(p, "p").double().cpu()
     t = _sizes(T)
-    support = (p > 0).double()
-    log1m = torch.log1p(-p.clamp(max=1.0))
-    expo = torch.nan_to_num(torch.exp(t.reshape(-1, 1) * log1m.unsqueeze(0)), nan=1.0)
-    return ((1.0 - expo) @ support).reshape(t.shape)
+    return ((1.0 - _never_seen(p, t)) @ (p > 0).double()).reshape(t.shape)
 
 
 def unseen_mass_asymptotic(alpha: float, T: Sizes, N: int | None = None) -> torch.Tensor:
