@@ -120,3 +120,15 @@ def test_fence_checker_catches_equal_fences() -> None:
     bad = "```{prf:definition} X\ntext\n```{math}\nx\n```\n```"
     good = "````{prf:definition} X\ntext\n```{math}\nx\n```\n````"
     assert _fence_problems(bad) and not _fence_problems(good)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_exercise_has_a_solution(path: Path) -> None:
+    import re
+
+    cells = read(path)["cells"]
+    markdown = "\n".join(cell_source(c) for c in cells if c["cell_type"] == "markdown")
+    exercises = re.findall(r"\{exercise(?:-start)?\}[^\n]*\n:label: (\S+)", markdown)
+    solved = set(re.findall(r"\{solution(?:-start)?\} (\S+)", markdown))
+    assert exercises, f"{path.name}: no labelled exercises"
+    assert not [e for e in exercises if e not in solved], f"{path.name}: exercises without a solution"
