@@ -13,10 +13,10 @@ BIN        := $(VENV)/bin
 STAMP      := $(VENV)/.amtools-installed
 JB_FLAGS   := -W --keep-going
 
-.PHONY: install book test unit notebooks check-build bench lab sync-notebooks clean help
+.PHONY: install book test unit notebooks check-build student bench lab sync-notebooks clean help
 
 help:
-	@echo "make book | make test | make bench | make lab | make sync-notebooks | make clean"
+	@echo "make book | make test | make student | make bench | make lab | make sync-notebooks | make clean"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,10 +44,18 @@ notebooks: $(STAMP)
 	$(BIN)/python -m pytest tests book --nbval-lax --nbval-current-env -k "ipynb or notebook"
 
 # Structure, cross-references, citations, exercises: a warnings-as-errors build with execution off.
+# Without execution there are no glued numbers to paste, so only glue warnings are silenced here
+# (tests/test_prose_conventions.py checks that every pasted key is glued; `make book` pastes them).
 check-build: $(STAMP)
 	@mkdir -p _build
-	sed 's/^\( *execute_notebooks:\).*/\1 "off"/' _config.yml > _build/config-check.yml
+	sed -e 's/^\( *execute_notebooks:\).*/\1 "off"/' \
+	    -e 's/^\( *suppress_warnings: \[\)/\1"mystnb.glue", /' _config.yml > _build/config-check.yml
+	grep -q '"mystnb.glue"' _build/config-check.yml
 	$(BIN)/jupyter-book build . --config _build/config-check.yml --path-output _build/check --all $(JB_FLAGS)
+
+# The student edition: _build/student/book/*.ipynb with solutions removed, stubs and checks kept.
+student: $(STAMP)
+	$(BIN)/python tests/student_edition.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py

@@ -5,19 +5,20 @@ outer-product memories, exact errors, power-law fits, check helpers that turn
 every reproduced claim into an assertion, one figure style, and explorers.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-from .checks import (CheckFailed, check_between, check_close, check_exponent, check_less,
-                     check_true)
+from .checks import (CheckFailed, check_between, check_close, check_exponent, check_identity,
+                     check_less, check_true, check_within_spread)
 from .embeddings import random_embeddings
 from .fitting import PowerLawFit, fit_power_law
 from .memory import decode, generalization_error, memory_matrix, scores
 from .storage import SCHEMES, error_grid, storage_weights
 from .runtime import Setup, environment_stamp, pick_device, seed_everything, setup
-from .theory import (balanced_dimension, data_exponent, distinct_asymptotic, expected_distinct,
-                     power_exponent, signal_to_noise, threshold_exponent, unseen_mass,
-                     unseen_mass_asymptotic, zipf_constant)
-from . import explore
+from .theory import (argmax_error, balanced_dimension, data_exponent, distinct_asymptotic,
+                     expected_distinct, power_exponent, predicted_error, signal_to_noise,
+                     threshold_exponent, unseen_mass, unseen_mass_asymptotic, zipf_constant)
+from .prose import glue
+from . import exercises, explore, plotting
 from .zipf import first_seen, sample_tokens, token_counts, zipf
 
 __all__ = [
@@ -30,8 +31,9 @@ __all__ = [
     "error_grid", "storage_weights", "SCHEMES",
     "zipf_constant", "unseen_mass", "expected_distinct", "unseen_mass_asymptotic",
     "distinct_asymptotic", "signal_to_noise", "data_exponent", "threshold_exponent",
-    "power_exponent", "balanced_dimension",
+    "power_exponent", "balanced_dimension", "argmax_error", "predicted_error",
     "CheckFailed", "check_close", "check_exponent", "check_less", "check_between", "check_true",
+    "check_within_spread", "check_identity", "glue", "exercises",
 ]
 
 

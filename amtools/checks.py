@@ -17,7 +17,7 @@ import torch
 from ._validate import as_real
 
 __all__ = ["CheckFailed", "check_close", "check_exponent", "check_less",
-           "check_between", "check_true"]
+           "check_between", "check_true", "check_within_spread", "check_identity"]
 
 
 class CheckFailed(AssertionError):
@@ -58,6 +58,41 @@ def check_close(name: str, value: Any, target: Any, *, atol: float = 0.0,
     ok = math.isfinite(value) and math.isfinite(target) and abs(value - target) <= tol
     return _report(ok, name, f"value {value:.4g} vs target {target:.4g} "
                              f"(tolerance ±{tol:.3g}, off by {abs(value - target):.3g})")
+
+
+def check_within_spread(name: str, value: Any, target: Any, spread: Any, *, k: float = 3.0) -> None:
+    """Check ``|value - target| <= k * spread``, a tolerance sized from a measured spread.
+
+    ``spread`` is the standard error the notebook measured for ``value`` (e.g. the
+    standard deviation over trials divided by ``sqrt(trials)``, or a fit's standard
+    error), so the tolerance shrinks when the experiment is sharper and a wrong
+    number fails.
+    """
+    spread = as_real(_num(spread, "spread"), "spread", minimum=0.0, strict=True)
+    k = as_real(k, "k", minimum=0.0, strict=True)
+    name = _label(name)
+    value, target = _num(value, "value"), _num(target, "target")
+    tol = k * spread
+    ok = math.isfinite(value) and math.isfinite(target) and abs(value - target) <= tol
+    return _report(ok, name, f"value {value:.4g} vs target {target:.4g} (tolerance {k:g} × measured "
+                             f"spread {spread:.3g} = ±{tol:.3g}, off by {abs(value - target):.3g})")
+
+
+def check_identity(name: str, value: Any, target: Any, *, rtol: float = 1e-9) -> None:
+    """Check an identity: two computations of the same quantity that agree by construction.
+
+    Labelled as such in the printed line, so that a reader does not mistake it for an
+    experimental finding. The tolerance covers floating-point rounding only.
+    """
+    name = _label(name)
+    rtol = as_real(rtol, "rtol", minimum=0.0, strict=True)
+    if rtol > 1e-3:
+        raise ValueError(f"rtol must cover rounding only (<= 1e-3) for an identity, got {rtol}")
+    value, target = _num(value, "value"), _num(target, "target")
+    tol = rtol * max(abs(target), 1e-300) + 1e-300
+    ok = math.isfinite(value) and math.isfinite(target) and abs(value - target) <= tol
+    return _report(ok, f"identity (holds by construction): {name}",
+                   f"{value:.10g} vs {target:.10g} (rounding tolerance ±{tol:.2g})")
 
 
 def check_exponent(name: str, fitted: Any, theory: Any, tol: float) -> None:

@@ -13,7 +13,7 @@ import matplotlib as mpl
 import numpy as np
 import torch
 
-__all__ = ["PALETTE", "STYLE", "use_style", "band", "guide_line", "plain_log_ticks"]
+__all__ = ["PALETTE", "STYLE", "BAND", "use_style", "band", "band_caption", "guide_line", "plain_log_ticks"]
 
 #: Okabe-Ito palette (colour-blind safe), in cycle order.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -56,13 +56,41 @@ def _np(x: Any) -> np.ndarray:
     return np.asarray(x, dtype=float)
 
 
+#: The book's one error-band convention: mean ± BAND standard deviations over independent trials
+#: (the spread of a single run, not the uncertainty of the mean, which is std / sqrt(trials)).
+BAND = 1.0
+
+
+def band_caption(trials: int, randomness: str) -> str:
+    """The sentence every figure with bands starts its caption with (glued into the markdown).
+
+    >>> band_caption(20, "embeddings and data")
+    'Lines: mean over 20 independent trials; bands: ± one standard deviation (randomness: embeddings and data).'
+    """
+    from ._validate import as_int
+
+    trials = as_int(trials, "trials", minimum=1)
+    if not isinstance(randomness, str) or not randomness.strip():
+        raise TypeError("randomness must be a non-empty string naming what each trial redraws")
+    if trials == 1:
+        return f"One trial, so no band (randomness: {randomness.strip()})."
+    width = {1.0: "one standard deviation", 2.0: "two standard deviations"}.get(BAND, f"{BAND:g} standard deviations")
+    return (f"Lines: mean over {trials} independent trials; bands: ± {width} "
+            f"(randomness: {randomness.strip()}).")
+
+
 def band(ax: Any, x: Any, values: Any, *, label: str | None = None, color: str | None = None,
-         k: float = 1.0, **line_kwargs: Any) -> Any:
-    """Plot the mean over trials (axis 0 of ``values``) with a shaded ``mean ± k·std`` band.
+         **line_kwargs: Any) -> Any:
+    """Plot the mean over trials (axis 0 of ``values``) with a shaded ``mean ± BAND·std`` band.
 
     The band shows the spread over independent trials (fresh embeddings and, where
-    there is data, fresh samples). With one trial only the line is drawn.
+    there is data, fresh samples); :func:`band_caption` words it for the caption.
+    With one trial only the line is drawn. On a log y-axis, the part of the band
+    below zero is not drawn.
     """
+    if "k" in line_kwargs:
+        raise TypeError("band() has no k: the book uses one band width, amtools.plotting.BAND standard deviations")
+    k = BAND
     v = _np(values)
     if v.ndim == 1:
         v = v[None]

@@ -3,7 +3,10 @@
 Exact expectations (``unseen_mass``, ``expected_distinct``) hold for any law
 ``p``; the ``*_asymptotic`` curves are the large-``T`` equivalents for a Zipf law
 with exponent ``alpha > 1`` (derived by replacing the sum over tokens with an
-integral).
+integral). ``argmax_error`` and ``predicted_error`` are the Gaussian
+signal-to-noise predictions of the error of a memory ``W_q`` with random
+embeddings (chapter finite-memory); letters: ``N`` inputs, ``M`` outputs,
+``K`` dimensions ``d``.
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ from typing import Sequence, Union
 
 import torch
 
-from ._validate import as_int, as_real, check_probability_vector
+from ._validate import as_int, as_real, as_tensor, check_probability_vector
 
 __all__ = ["zipf_constant", "unseen_mass", "expected_distinct",
            "unseen_mass_asymptotic", "distinct_asymptotic", "signal_to_noise",
-           "data_exponent", "threshold_exponent", "power_exponent", "balanced_dimension"]
+           "data_exponent", "threshold_exponent", "power_exponent", "balanced_dimension",
+           "argmax_error", "predicted_error"]
 
 Sizes = Union[float, int, Sequence[float], torch.Tensor]
 
@@ -158,3 +162,105 @@ def balanced_dimension(T: Sizes, alpha: float) -> torch.Tensor:
     :math:`d = T^{1/\alpha}` (the compute-optimal allocation up to constants)."""
     alpha = as_real(alpha, "alpha", minimum=1.0, strict=True)
     return _sizes(T) ** (1.0 / alpha)
+
+
+# ----------------------------------------------------------------------------- Gaussian predictions
+
+def _gauss_hermite(nodes: int) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""Nodes and weights with :math:`\mathbb E_{g\sim\mathcal N(0,1)}[h(g)] \approx \sum_i w_i\,h(g_i)`.
+
+    Probabilists' Gauss-Hermite rule: exact for polynomials of degree ``< 2 * nodes``.
+    """
+    import numpy as np
+
+    g, w = np.polynomial.hermite_e.hermegauss(nodes)
+    return torch.from_numpy(g), torch.from_numpy(w / math.sqrt(2 * math.pi))
+
+
+def argmax_error(z: Sizes, M: int, *, nodes: int = 48) -> torch.Tensor:
+    r"""Error :math:`\varepsilon_M(z)` of the argmax of ``M`` Gaussian scores when the right one
+    has a mean advantage of :math:`\sqrt{Mz}` standard deviations:
+
+    .. math:: \varepsilon_M(z) = 1 - \mathbb E_{g\sim\mathcal N(0,1)}\big[\Phi(g + \sqrt{M z})^{M-1}\big],
+
+    with :math:`\Phi` the standard normal CDF. It is the error of one stored input whose
+    signal-to-noise ratio is :math:`z = d\,q(x)^2/\|q\|_2^2` when the ``M`` classes carry equal
+    weight (each wrong score has interference variance :math:`\|q\|^2/(Md)`).
+    :math:`\varepsilon_M(0) = 1 - 1/M` (chance), it decreases with ``z``, and
+    :math:`\varepsilon_M(z) \le \frac{M-1}{2} e^{-Mz/4}` (union bound).
+
+    The expectation is a Gauss-Hermite sum with ``nodes`` nodes. ``z`` is a number, a
+    sequence or a tensor of values ``>= 0`` (``math.inf`` gives 0); the result has its shape,
+    in float64.
+    """
+    M = as_int(M, "M", minimum=2)
+    nodes = as_int(nodes, "nodes", minimum=2)
+    z = _sizes(z, "z")
+    g, w = _gauss_hermite(nodes)
+    shift = torch.sqrt(M * z)[..., None]                                    # [..., 1]
+    log_right = torch.special.log_ndtr(g + shift) * (M - 1)                 # [..., nodes]
+    return (1.0 - (log_right.exp() * w).sum(-1)).clamp(min=0.0)
+
+
+def predicted_error(q: torch.Tensor, p: torch.Tensor, ds: Sizes, M: int, *,
+                    targets: torch.Tensor | None = None, nodes: int = 48) -> torch.Tensor:
+    r"""Predicted 0-1 error of the memory :math:`W_q = \sum_x q(x)\,u_{f_*(x)} e_x^\top` with
+    random embeddings, for every dimension ``d`` in ``ds``:
+
+    .. math::
+        \mathcal E_{\rm pred}(d) = \sum_x p(x)\Big(1 - \mathbb E_{g}\Big[\prod_{y\ne f_*(x)}
+        \Phi\Big(\frac{q(x) + s_{f_*(x)}(x)\,g}{s_y(x)}\Big)\Big]\Big),\qquad
+        s_y(x)^2 = \frac1d\sum_{x'\ne x:\ f_*(x')=y} q(x')^2 .
+
+    The Gaussian approximation: the score of output ``y`` is the signal :math:`q(x)` (if
+    :math:`y = f_*(x)`) plus the interference :math:`\xi_y(x) = \sum_{x'\ne x,\,f_*(x')=y}
+    q(x')\,e_{x'}^\top e_x`, independent Gaussians of variance :math:`s_y(x)^2`
+    (:math:`\|e\|, \|u\| \approx 1`, cross terms :math:`u_y^\top u_{y'}` dropped). An input with
+    :math:`q(x) = 0` is right with probability :math:`1/M`. With balanced classes each input's
+    term reduces to :func:`argmax_error` at :math:`z = d\,q(x)^2/\|q\|^2`. The expectation over
+    ``g`` is a Gauss-Hermite sum with ``nodes`` nodes.
+
+    ``q``: non-negative weights, ``Tensor[N]`` (the same for every ``d``) or ``Tensor[K, N]``
+    (one row per ``d``); ``p``: the law of the inputs, ``Tensor[N]``; ``ds``: ``K`` positive
+    dimensions; ``targets``: ``Tensor[N]`` of outputs in ``[0, M)``, by default
+    :math:`f_*(x) = x \bmod M`. Returns ``Tensor[K]`` in float64, on ``q``'s device.
+    """
+    M = as_int(M, "M", minimum=2)
+    nodes = as_int(nodes, "nodes", minimum=2)
+    q = as_tensor(q, "q", ndim=(1, 2), floating=True)
+    if not torch.isfinite(q).all() or (q < 0).any():
+        raise ValueError("q must contain only finite, non-negative numbers")
+    dev = q.device
+    p = check_probability_vector(p, "p").to(device=dev, dtype=torch.float64)
+    N = p.numel()
+    d = _sizes(ds, "ds").reshape(-1).to(dev)
+    if d.numel() == 0 or not torch.isfinite(d).all() or (d <= 0).any():
+        raise ValueError("ds must hold at least one finite, positive dimension")
+    K = d.numel()
+    q = q.to(torch.float64)
+    if q.shape[-1] != N:
+        raise ValueError(f"q must have p's length N = {N} in its last dimension, got shape {tuple(q.shape)}")
+    if q.ndim == 2 and q.shape[0] != K:
+        raise ValueError(f"a 2-D q needs one row per d ({K}), got shape {tuple(q.shape)}")
+    q = q.expand(K, N)                                                           # [K, N]
+    if targets is None:
+        targets = torch.arange(N, device=dev) % M
+    targets = as_tensor(targets, "targets", ndim=(1,), integer=True).to(dev)
+    if targets.numel() != N or (targets < 0).any() or (targets >= M).any():
+        raise ValueError(f"targets must hold N = {N} outputs in [0, {M})")
+    g, w = (t.to(dev) for t in _gauss_hermite(nodes))
+    onehot = torch.nn.functional.one_hot(targets, M).double()                   # [N, M]
+    correct = torch.empty(K, N, dtype=torch.float64, device=dev)
+    chunk = max(1, int(2e7 // (N * M * nodes)))                                 # bounds the memory
+    for k0 in range(0, K, chunk):
+        qk, dk = q[k0:k0 + chunk], d[k0:k0 + chunk].view(-1, 1, 1)
+        s2 = (qk ** 2) @ onehot                                                  # [k, M], class sums
+        s2 = s2[:, None, :] - (qk ** 2)[..., None] * onehot                      # [k, N, M], without x
+        s = torch.sqrt(s2.clamp(min=0.0) / dk).clamp(min=1e-300)
+        s_right = (s * onehot).sum(-1)                                           # s_{f(x)}(x), [k, N]
+        right = qk[..., None] + s_right[..., None] * g                           # [k, N, nodes]
+        log_phi = torch.special.log_ndtr(right[:, :, None, :] / s[..., None])  # [k, N, M, nodes]
+        log_phi = log_phi.masked_fill(onehot.bool()[None, :, :, None], 0.0)      # only the wrong y
+        correct[k0:k0 + chunk] = (log_phi.sum(2).exp() * w).sum(-1)             # [k, N]
+    correct = torch.where(q > 0, correct, torch.full_like(correct, 1.0 / M))
+    return (1.0 - correct) @ p

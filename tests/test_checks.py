@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import torch
 
+import amtools as am
+
 from amtools import (CheckFailed, check_between, check_close, check_exponent, check_less,
                      check_true, fit_power_law)
 
@@ -201,3 +203,23 @@ def test_check_true_accepts_numpy_bools() -> None:
     import amtools as am
 
     am.check_true("numpy bool", np.all(np.arange(3) >= 0))
+
+
+def test_check_within_spread_scales_the_tolerance_with_the_measured_spread(capsys) -> None:
+    am.check_within_spread("slope", -0.49, -0.5, 0.005, k=3)
+    assert "3 × measured spread 0.005" in capsys.readouterr().out
+    with pytest.raises(am.CheckFailed, match="slope"):
+        am.check_within_spread("slope", -0.47, -0.5, 0.005, k=3)
+    with pytest.raises(ValueError, match="spread"):
+        am.check_within_spread("slope", -0.5, -0.5, 0.0)
+    with pytest.raises(ValueError, match="k"):
+        am.check_within_spread("slope", -0.5, -0.5, 0.1, k=-1)
+
+
+def test_check_identity_is_labelled_and_only_covers_rounding(capsys) -> None:
+    am.check_identity("sum of p", 1.0 + 1e-12, 1.0)
+    assert "identity (holds by construction): sum of p" in capsys.readouterr().out
+    with pytest.raises(am.CheckFailed, match="identity"):
+        am.check_identity("sum of p", 1.001, 1.0)
+    with pytest.raises(ValueError, match="rounding"):
+        am.check_identity("sum of p", 1.0, 1.0, rtol=0.01)

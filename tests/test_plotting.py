@@ -6,6 +6,8 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+
+import amtools
 import torch
 from matplotlib.collections import PolyCollection
 
@@ -67,13 +69,21 @@ def test_band_draws_mean_line_and_fill_for_several_trials(ax):
     assert matplotlib.colors.same_color(fills[0].get_facecolor()[0][:3], line.get_color())
 
 
-def test_band_k_scales_the_band(ax):
-    values = np.array([[0.0, 0.0], [2.0, 2.0]])
-    band(ax, [1, 2], values, k=2.0)
-    verts = _fills(ax)[0].get_paths()[0].vertices
-    std = np.sqrt(2.0)
-    assert verts[:, 1].max() == pytest.approx(1.0 + 2 * std)
-    assert verts[:, 1].min() == pytest.approx(1.0 - 2 * std)
+def test_band_has_one_width_for_the_whole_book(ax):
+    with pytest.raises(TypeError):
+        band(ax, [1, 2], np.array([[0.0, 0.0], [2.0, 2.0]]), k=2.0)   # no per-figure band widths
+    assert amtools.plotting.BAND == 1.0
+
+
+def test_band_caption_states_trials_width_and_randomness():
+    text = amtools.plotting.band_caption(20, "embeddings and data")
+    assert "20 independent trials" in text and "one standard deviation" in text
+    assert "embeddings and data" in text
+    assert "no band" in amtools.plotting.band_caption(1, "data")
+    with pytest.raises(ValueError, match="trials"):
+        amtools.plotting.band_caption(0, "data")
+    with pytest.raises(TypeError, match="randomness"):
+        amtools.plotting.band_caption(5, " ")
 
 
 def test_band_single_trial_draws_only_the_line(ax):

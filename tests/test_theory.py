@@ -264,3 +264,136 @@ def test_scaling_exponents_validate() -> None:
         am.power_exponent(2.0, 0.0)
     with pytest.raises(ValueError, match="T"):
         am.balanced_dimension(-1, 2.0)
+
+
+# ----------------------------------------------------------------------------- argmax_error, predicted_error
+
+from amtools import argmax_error, predicted_error  # noqa: E402
+
+
+@FAST
+@given(M=st.integers(2, 30))
+def test_argmax_error_is_chance_at_zero_signal(M):
+    # Gauss-Hermite with 48 nodes: 1e-12 at M = 5, 1e-7 at M = 30 (the integrand sharpens with M)
+    assert argmax_error(0.0, M).item() == pytest.approx(1 - 1 / M, abs=1e-6)
+    assert argmax_error(0.0, M, nodes=100).item() == pytest.approx(1 - 1 / M, abs=1e-9)
+    assert argmax_error(math.inf, M).item() == 0.0
+
+
+@FAST
+@given(M=st.integers(2, 12), zs=st.lists(st.floats(0.0, 30.0), min_size=2, max_size=8))
+def test_argmax_error_decreases_and_obeys_the_union_bound(M, zs):
+    zs = sorted(zs)
+    e = argmax_error(zs, M)
+    assert e.shape == (len(zs),) and e.dtype == torch.float64
+    assert (e[1:] <= e[:-1] + 1e-12).all()
+    bound = (M - 1) / 2 * torch.exp(-M * torch.tensor(zs, dtype=torch.float64) / 4)
+    assert (e <= bound + 1e-12).all()
+
+
+@FAST
+@given(z=st.floats(0.0, 10.0))
+def test_argmax_error_two_outputs_closed_form(z):
+    # M = 2: 1 - E[Phi(g + sqrt(2z))] = Phi(-sqrt(2z) / sqrt(2)) = Phi(-sqrt(z)).
+    expected = 0.5 * math.erfc(math.sqrt(z) / math.sqrt(2))
+    assert argmax_error(z, 2).item() == pytest.approx(expected, rel=1e-9, abs=1e-15)
+
+
+def test_argmax_error_matches_monte_carlo():
+    g = torch.Generator().manual_seed(0)
+    M, n = 5, 400_000
+    for z in (0.1, 1.0, 3.0):
+        scores = torch.randn(n, M, generator=g, dtype=torch.float64)
+        scores[:, 0] += math.sqrt(M * z)                  # the right output has the mean advantage
+        mc = (scores.argmax(1) != 0).double().mean().item()
+        se = math.sqrt(mc * (1 - mc) / n)
+        assert abs(argmax_error(z, M).item() - mc) <= 4 * se
+
+
+@pytest.mark.parametrize("args, exc, name", [
+    ((-1.0, 5), ValueError, "z"), (("1", 5), TypeError, "z"), ((1.0, 1), ValueError, "M"),
+    ((1.0, 2.5), TypeError, "M"),
+])
+def test_argmax_error_rejects_bad_arguments(args, exc, name):
+    with pytest.raises(exc, match=name):
+        argmax_error(*args)
+
+
+def _gaussian_model_error(q, p, d, M, n, g):
+    """Monte-Carlo estimate of the Gaussian model behind predicted_error (its own assumptions)."""
+    N = p.numel()
+    targets = torch.arange(N) % M
+    onehot = torch.nn.functional.one_hot(targets, M).double()
+    s2 = ((q ** 2) @ onehot)[None, :] - (q ** 2)[:, None] * onehot          # [N, M]
+    s = torch.sqrt(s2 / d)
+    scores = torch.randn(n, N, M, generator=g, dtype=torch.float64) * s + q[:, None] * onehot
+    wrong = (scores.argmax(-1) != targets).double().mean(0)               # [N]
+    return float(wrong @ p), float(torch.sqrt((wrong * (1 - wrong) / n) @ (p ** 2)).item())
+
+
+def test_predicted_error_matches_monte_carlo_of_its_model():
+    g = torch.Generator().manual_seed(1)
+    p = zipf(40, 1.5)
+    q = p ** 0.5
+    for d in (5, 20, 80):
+        mc, se = _gaussian_model_error(q, p, d, 4, 40_000, g)
+        assert abs(predicted_error(q, p, [d], 4).item() - mc) <= 4 * se + 1e-4
+
+
+@FAST
+@given(alpha=st.floats(0.5, 2.5), rho=st.floats(0.0, 1.5), M=st.integers(2, 8))
+def test_predicted_error_is_monotone_in_d(alpha, rho, M):
+    p = zipf(60, alpha)
+    ds = [1, 3, 10, 30, 100, 300, 1000]
+    e = predicted_error(p ** rho, p, ds, M)
+    assert e.shape == (len(ds),) and e.dtype == torch.float64
+    assert (e[1:] <= e[:-1] + 1e-10).all()
+    assert (e >= 0).all() and (e <= 1 - 1 / M + 1e-9).all()
+
+
+@FAST
+@given(M=st.integers(2, 8), N=st.integers(1, 50))
+def test_predicted_error_is_chance_without_signal(M, N):
+    p = torch.full((N,), 1.0 / N, dtype=torch.float64)
+    e = predicted_error(torch.zeros(N, dtype=torch.float64), p, [1, 10, 100], M)
+    assert torch.allclose(e, torch.full((3,), 1 - 1 / M, dtype=torch.float64), atol=1e-12)
+
+
+def test_predicted_error_reduces_to_argmax_error_for_balanced_classes():
+    # Equal weights on N inputs, M balanced classes: every input has z = d / N, up to the x' != x term.
+    N, M = 5000, 5
+    p = torch.full((N,), 1.0 / N, dtype=torch.float64)
+    ds = [500, 2000, 8000]
+    e = predicted_error(torch.ones(N, dtype=torch.float64), p, ds, M)
+    assert torch.allclose(e, argmax_error([d / N for d in ds], M), rtol=2e-3)
+
+
+def test_predicted_error_one_row_per_d_and_targets():
+    p = zipf(30, 2.0)
+    ds = [4, 16]
+    rows = torch.stack([(torch.arange(30) < 3).double(), (torch.arange(30) < 10).double()])
+    both = predicted_error(rows, p, ds, 3)
+    for k, d in enumerate(ds):
+        assert both[k].item() == pytest.approx(predicted_error(rows[k], p, [d], 3).item(), rel=1e-12)
+    same = predicted_error(p, p, ds, 3, targets=torch.arange(30) % 3)
+    assert torch.equal(same, predicted_error(p, p, ds, 3))
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    (dict(q=torch.ones(5, dtype=torch.long)), TypeError, "q"),
+    (dict(q=-torch.ones(5, dtype=torch.float64)), ValueError, "q"),
+    (dict(q=torch.ones(4, dtype=torch.float64)), ValueError, "q"),
+    (dict(q=torch.ones(3, 5, dtype=torch.float64)), ValueError, "q"),
+    (dict(p=torch.ones(5, dtype=torch.float64)), ValueError, "p"),
+    (dict(ds=[0, 10]), ValueError, "ds"),
+    (dict(ds="10"), TypeError, "ds"),
+    (dict(M=1), ValueError, "M"),
+    (dict(targets=torch.arange(5) + 3), ValueError, "targets"),
+    (dict(targets=torch.zeros(5)), TypeError, "targets"),
+])
+def test_predicted_error_rejects_bad_arguments(kwargs, exc, name):
+    args = dict(q=torch.ones(5, dtype=torch.float64), p=torch.full((5,), 0.2, dtype=torch.float64),
+                ds=[2, 10], M=3)
+    args.update(kwargs)
+    with pytest.raises(exc, match=name):
+        predicted_error(args.pop("q"), args.pop("p"), args.pop("ds"), args.pop("M"), **args)

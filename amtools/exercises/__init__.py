@@ -1,0 +1,25 @@
+"""Self-checks for the book's coding exercises, one submodule per chapter.
+
+Each exercise is a triplet of cells: a **stub** (tagged ``exercise-stub``) that
+defines the function the reader writes and raises ``NotImplementedError`` with a
+hint; the reference answer in a gated **solution** (tagged ``solution``), which
+``make student`` removes; and a visible **check** cell (tagged
+``exercise-check``) that calls one ``check_*`` function below on the reader's
+function. A check prints one ``✔`` line, or raises :class:`ExerciseFailed`
+naming the failing case with expected vs got; the stub's
+``NotImplementedError`` passes through unchanged.
+"""
+
+from ._core import ExerciseFailed, Feedback
+from .zipf_data import *  # noqa: F401,F403
+from .associative_memory_model import *  # noqa: F401,F403
+from .finite_data import *  # noqa: F401,F403
+from .finite_memory import *  # noqa: F401,F403
+from .data_meets_capacity import *  # noqa: F401,F403
+from . import (associative_memory_model, data_meets_capacity, finite_data, finite_memory,
+               zipf_data)
+
+__all__ = ["ExerciseFailed", "Feedback"]
+for _module in (zipf_data, associative_memory_model, finite_data, finite_memory, data_meets_capacity):
+    __all__ += list(_module.__all__)
+del _module

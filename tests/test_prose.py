@@ -1,0 +1,67 @@
+"""Tests of amtools.prose: glue converts, validates and degrades gracefully without myst-nb."""
+
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import amtools as am
+from amtools import prose
+
+
+def _captured(monkeypatch) -> list:
+    calls = []
+    import myst_nb
+
+    monkeypatch.setattr(myst_nb, "glue", lambda key, value, display=True: calls.append((key, value, display)))
+    return calls
+
+
+def test_glue_converts_tensors_and_numpy_to_plain_numbers(monkeypatch) -> None:
+    calls = _captured(monkeypatch)
+    am.glue("zipf-a", torch.tensor(0.25, dtype=torch.float64))
+    am.glue("zipf-b", np.int64(7))
+    am.glue("zipf-c", "Lines: mean over 3 trials.")
+    am.glue("zipf-d", torch.tensor([3]))
+    assert calls == [("zipf-a", 0.25, False), ("zipf-b", 7, False),
+                     ("zipf-c", "Lines: mean over 3 trials.", False), ("zipf-d", 3, False)]
+    assert type(calls[0][1]) is float and type(calls[1][1]) is int
+    # the value pastes with a format spec the way myst-nb formats text/plain
+    from myst_nb.core.variables import format_plain_text
+    assert format_plain_text(repr(calls[0][1]), ".3f") == "0.250"
+    assert format_plain_text(repr(calls[2][1]), "") == "Lines: mean over 3 trials."
+
+
+@pytest.mark.parametrize("key", ["Zipf", "zipf_a", "-zipf", "zipf a", ""])
+def test_glue_rejects_bad_keys(key) -> None:
+    with pytest.raises(ValueError, match="key"):
+        am.glue(key, 1.0)
+
+
+@pytest.mark.parametrize("value, error", [(math.nan, ValueError), (math.inf, ValueError),
+                                          (torch.zeros(2), ValueError), (True, TypeError),
+                                          (1 + 2j, TypeError), ([1.0], TypeError), (None, TypeError)])
+def test_glue_rejects_bad_values(value, error) -> None:
+    with pytest.raises(error, match="value"):
+        am.glue("zipf-x", value)
+
+
+def test_glue_key_must_be_a_string() -> None:
+    with pytest.raises(TypeError, match="key"):
+        am.glue(3, 1.0)
+
+
+def test_glue_is_a_no_op_without_myst_nb(monkeypatch) -> None:
+    real_import = builtins.__import__
+
+    def no_myst(name, *args, **kwargs):
+        if name.startswith("myst_nb"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_myst)
+    assert prose.glue("zipf-x", 1.5) is None

@@ -1,0 +1,165 @@
+"""The course-text conventions of every chapter (CONTRIBUTING.md, "Chapters" and "Writing").
+
+- an "At a glance" box after the title (objectives, prerequisites, time) and a "Take-aways" section
+  with one bullet per objective;
+- every exercise title ends with a difficulty and a kind, ``[★★ code]``; every coding exercise is a
+  stub/solution/check triplet;
+- numbers in prose come from the code: every computed number is pasted with ``{glue:text}``, and
+  the lint below rejects the typed forms a computed number takes (a decimal after an
+  approximation sign, a percentage, a decimal with 3+ significant digits, a decimal in a table);
+- every pasted key is glued by a code cell of the same chapter;
+- only public sources: no "re-run" or "reference" values;
+- cross-references are links, never "the previous chapter".
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from editions import CHECK_TAG, tags
+from notebook_conventions import BOOK, cell_source, notebooks, read
+
+NOTEBOOKS = notebooks()
+IDS = [p.name for p in NOTEBOOKS]
+
+#: Exact constants from the literature that may stay typed, with the reason.
+EXACT_CONSTANTS: dict[str, str] = {
+    "0.138": "Amit, Gutfreund and Sompolinsky (1985): Hopfield capacity with a small fraction of errors",
+}
+
+APPROX = r"(?:≈|\\approx|\\simeq|~|\\sim\b|\babout|\broughly|\baround|\bnearly|\balmost|\bapproximately|\bclose to)"
+ROLE = re.compile(r"\{[a-z:]+\}`[^`]*`")
+TITLE = re.compile(r"^\s*`{3,}\{(exercise|exercise-start)\}\s*(.*)$", re.M)
+LEVEL = re.compile(r"\[(★{1,3}) (derivation|code|open)\]\s*$")
+
+
+def markdown(path: Path) -> list[str]:
+    return [cell_source(c) for c in read(path)["cells"] if c["cell_type"] == "markdown"]
+
+
+def code(path: Path) -> str:
+    return "\n".join(cell_source(c) for c in read(path)["cells"] if c["cell_type"] == "code")
+
+
+def _without_glance_box(text: str) -> str:
+    return re.sub(r"(`{3,})\{admonition\} At a glance.*?\n\1\s*(\n|$)", "\n", text, flags=re.S)
+
+
+def prose_for_lint(text: str) -> str:
+    """Markdown with what may hold exact constants removed: the glance box, roles, code, labels, URLs."""
+    text = _without_glance_box(text)
+    text = ROLE.sub(" ", text)
+    text = re.sub(r"`[^`\n]*`", " ", text)
+    text = re.sub(r"https?://\S+", " ", text)
+    lines = [l for l in text.split("\n") if not re.match(r"^\s*(:label:|:class:|\([^)]*\)=)", l)]
+    return "\n".join(lines)
+
+
+def number_problems(text: str) -> list[str]:
+    """Typed numbers that look computed (see the module docstring)."""
+    text = prose_for_lint(text)
+    problems = []
+    for m in re.finditer(APPROX + r"\s*\$?\s*[-−]?(\d+\.\d+)", text):
+        if m.group(1) not in EXACT_CONSTANTS:
+            problems.append(f"approximate decimal typed by hand: {m.group(0)!r}")
+    for m in re.finditer(r"\d\s*(\\%|%|\bpercent\b)", text):
+        problems.append(f"percentage typed by hand: {text[max(0, m.start() - 15):m.end()]!r}")
+    for m in re.finditer(r"(?<![\w.])\d+\.\d+", text):
+        digits = m.group(0).replace(".", "").lstrip("0")
+        if len(digits) >= 3 and m.group(0) not in EXACT_CONSTANTS:
+            problems.append(f"decimal with {len(digits)} significant digits: {m.group(0)!r}")
+    for line in text.split("\n"):
+        if line.lstrip().startswith("|") and re.search(r"\d\.\d", line):
+            problems.append(f"decimal in a markdown table row: {line.strip()[:60]!r}")
+    return problems
+
+
+def test_number_lint_catches_typed_numbers_and_spares_exact_ones() -> None:
+    for bad in ("the constant is $\\approx 0.691$", "about 2% of the mass", "a share of 12\\%",
+                "slope -0.952 at", "| fill | 0.3 |", "about 0.7-0.75 d"):
+        assert number_problems(bad), bad
+    for good in ("for $\\alpha = 1.5$ and $T = 10^5$", "{glue:text}`zipf-c2:.3f`", "with $P = d/8$",
+                 "$\\|e\\|^2 \\approx 1$", "about $0.138\\,d$ if", "`0.6914`", "(zipf-sec-unseen)=",
+                 "```{admonition} At a glance\n:class: tip\n\n**Time:** about 2.5 min\n```\n"):
+        assert not number_problems(good), (good, number_problems(good))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_numbers_in_prose_are_glued(path: Path) -> None:
+    problems = [f"cell {i}: {p}" for i, text in enumerate(markdown(path)) for p in number_problems(text)]
+    assert not problems, f"{path.name}: glue computed numbers ({{glue:text}}):\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_pasted_key_is_glued_in_the_chapter(path: Path) -> None:
+    pasted = set()
+    for text in markdown(path):
+        for m in re.finditer(r"\{glue(?::[a-z]+)?\}`([^`]+)`", text):
+            pasted.add(m.group(1).split(":")[0])
+        for m in re.finditer(r"`{3,}\{glue(?::[a-z]+)?\}\s+(\S+)", text):
+            pasted.add(m.group(1))
+    glued = set(re.findall(r"\bglue\(\s*[\"']([^\"']+)[\"']", code(path)))
+    missing = sorted(pasted - glued)
+    assert not missing, f"{path.name}: pasted but never glued (use am.glue(\"key\", value)): {missing}"
+    assert pasted, f"{path.name}: no glued numbers at all"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_opening_box_and_take_aways(path: Path) -> None:
+    cells = markdown(path)
+    head = "\n".join(cells[:2])
+    box = re.search(r"(`{3,})\{admonition\} At a glance\n(.*?)\n\1", head, re.S)
+    assert box, f"{path.name}: the first markdown cells need the 'At a glance' box"
+    body = box.group(2)
+    goals = re.findall(r"^\d+\. ", body.split("**Before you start:**")[0], re.M)
+    assert 3 <= len(goals) <= 5, f"{path.name}: 3-5 learning objectives, found {len(goals)}"
+    assert "**After this chapter you can**" in body and "**Before you start:**" in body
+    assert re.search(r"\*\*Time:\*\* about \d+ min to read, \d+ min to run", body), f"{path.name}: state the time"
+    text = "\n".join(cells)
+    take = re.search(r"^## Take-aways\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert take, f"{path.name}: end with a '## Take-aways' section"
+    bullets = re.findall(r"^- ", take.group(1), re.M)
+    assert len(bullets) == len(goals), f"{path.name}: one take-away per objective ({len(goals)}), found {len(bullets)}"
+    assert "**Next:**" in take.group(1), f"{path.name}: say what comes next ({{doc}} link)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_exercises_carry_difficulty_and_kind(path: Path) -> None:
+    text = "\n".join(markdown(path))
+    titles = TITLE.findall(text)
+    assert titles, f"{path.name}: no exercises"
+    bad = [t for _, t in titles if not LEVEL.search(t)]
+    assert not bad, f"{path.name}: end each exercise title with e.g. [★★ code]: {bad}"
+    coding = [t for _, t in titles if LEVEL.search(t).group(2) == "code"]
+    gated = [t for kind, t in titles if kind == "exercise-start"]
+    checks = [c for c in read(path)["cells"] if CHECK_TAG in tags(c)]
+    assert len(coding) == len(checks), (
+        f"{path.name}: {len(coding)} coding exercises but {len(checks)} exercise-check cells")
+    assert set(coding) <= set(gated), f"{path.name}: coding exercises use exercise-start/-end (stub inside)"
+
+
+FORBIDDEN = {
+    r"re-?run": "cite public sources only (the paper, the official repository's published results)",
+    r"\bREF_": "no private reference values",
+    r"\bthe reference\b|\breference'?s\b|\breference (check|value|run)": "no private reference values",
+    r"\b(previous|next|preceding|following|last) chapters?\b": "link with {doc}, never 'previous/next chapter'",
+}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_public_sources_and_links_only(path: Path) -> None:
+    text = "\n".join(markdown(path)) + "\n" + code(path)
+    text = re.sub(r"\{bibliography\}|references\.bib", " ", text)
+    found = [(pat, why, m.group(0)) for pat, why in FORBIDDEN.items()
+             for m in re.finditer(pat, text, re.I)]
+    assert not found, f"{path.name}: " + "; ".join(f"{hit!r}: {why}" for _, why, hit in found)
+
+
+def test_pages_link_with_doc_roles() -> None:
+    pattern = r"\b(?:previous|next|preceding|following|last) chapters?\b"
+    for page in BOOK.glob("*.md"):
+        hits = re.findall(pattern, page.read_text(), re.I)
+        assert not hits, f"{page.name}: link with {{doc}}, never {hits}"
