@@ -13,10 +13,10 @@ BIN        := $(VENV)/bin
 STAMP      := $(VENV)/.amtools-installed
 JB_FLAGS   := -W --keep-going
 
-.PHONY: install book test unit notebooks check-build student bench lab sync-notebooks clean help
+.PHONY: install book test unit notebooks check-build student bench mutation lab sync-notebooks clean help
 
 help:
-	@echo "make book | make test | make student | make bench | make lab | make sync-notebooks | make clean"
+	@echo "make book | make test | make student | make bench | make mutation | make lab | make sync-notebooks | make clean"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,17 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
 	$(BIN)/python benchmarks/bench_error_grid.py
 
+# Mutation testing of the result-computing modules (mutmut, the `dev` extra; not part of `make test`).
+# Settings in pyproject.toml [tool.mutmut]; the full log goes to _build/mutation.log, and
+# tests/mutation_report.py prints the per-module table, ending in `mutation score: X% (killed/total)`.
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@mkdir -p _build
+	rm -rf mutants
+	AMTOOLS_MUTATION=1 $(BIN)/mutmut run --max-children $$(nproc) > _build/mutation.log 2>&1 \
+	  || (tail -n 40 _build/mutation.log; exit 1)
+	$(BIN)/python tests/mutation_report.py
+
 lab: $(STAMP)
 	$(BIN)/jupyter lab book/
 
@@ -69,4 +80,4 @@ sync-notebooks: $(STAMP)
 	$(BIN)/python tests/notebook_conventions.py --sync
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis
+	rm -rf _build .pytest_cache .hypothesis mutants

@@ -45,6 +45,14 @@ def _report(ok: bool, name: str, detail: str) -> None:
     print(line)
 
 
+def _close(name: str, value: float, target: float, atol: float, rtol: float) -> None:
+    """The comparison of :func:`check_close`, on validated numbers."""
+    tol = atol + rtol * abs(target)
+    ok = math.isfinite(value) and math.isfinite(target) and abs(value - target) <= tol
+    return _report(ok, name, f"value {value:.4g} vs target {target:.4g} "
+                             f"(tolerance ±{tol:.3g}, off by {abs(value - target):.3g})")
+
+
 def check_close(name: str, value: Any, target: Any, *, atol: float = 0.0,
                 rtol: float = 0.0) -> None:
     """Check ``|value - target| <= atol + rtol * |target|``."""
@@ -54,10 +62,7 @@ def check_close(name: str, value: Any, target: Any, *, atol: float = 0.0,
     rtol = as_real(rtol, "rtol", minimum=0.0)
     if atol == 0.0 and rtol == 0.0:
         raise ValueError("give a tolerance: atol > 0 or rtol > 0")
-    tol = atol + rtol * abs(target)
-    ok = math.isfinite(value) and math.isfinite(target) and abs(value - target) <= tol
-    return _report(ok, name, f"value {value:.4g} vs target {target:.4g} "
-                             f"(tolerance ±{tol:.3g}, off by {abs(value - target):.3g})")
+    return _close(name, value, target, atol, rtol)
 
 
 def check_within_spread(name: str, value: Any, target: Any, spread: Any, *, k: float = 3.0) -> None:
@@ -96,9 +101,15 @@ def check_identity(name: str, value: Any, target: Any, *, rtol: float = 1e-9) ->
 
 
 def check_exponent(name: str, fitted: Any, theory: Any, tol: float) -> None:
-    """Check that a fitted exponent is within ``tol`` of the theoretical one."""
+    """Check ``|fitted - theory| <= tol``: a fitted exponent within ``tol`` of the theoretical one.
+
+    The printed line reads ``value <fitted> vs target <theory>``; argument errors name
+    ``fitted``, ``theory`` and ``tol``.
+    """
+    name = _label(name)
+    fitted, theory = _num(fitted, "fitted"), _num(theory, "theory")
     tol = as_real(tol, "tol", minimum=0.0, strict=True)
-    return check_close(name, fitted, theory, atol=tol)
+    return _close(name, fitted, theory, tol, 0.0)
 
 
 def check_less(name: str, value: Any, bound: Any) -> None:
@@ -118,8 +129,13 @@ def check_between(name: str, value: Any, low: Any, high: Any) -> None:
 
 
 def check_true(name: str, condition: Any, detail: str = "") -> None:
-    """Check a boolean condition (or that every entry of a boolean tensor holds)."""
+    """Check a boolean condition (or that every entry of a boolean tensor holds).
+
+    ``detail`` is a string added to the printed line.
+    """
     name = _label(name)
+    if not isinstance(detail, str):
+        raise TypeError(f"detail must be a string, got {type(detail).__name__}")
     if isinstance(condition, torch.Tensor):
         if condition.dtype != torch.bool:
             raise TypeError(f"condition must be a bool tensor, got dtype {condition.dtype}")

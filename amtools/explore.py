@@ -12,15 +12,45 @@ from typing import Any, Sequence
 
 import torch
 
-from ._validate import as_int, as_real
-from .embeddings import random_embeddings
+from ._validate import as_choice, as_int, as_real, as_sizes
+from .embeddings import EMBEDDING_KINDS, random_embeddings
 from .memory import decode, memory_matrix, scores
 from .storage import error_grid
 from .theory import data_exponent, power_exponent, threshold_exponent, unseen_mass
 from .zipf import zipf
 
 __all__ = ["RecallResult", "stored_recall", "recall_grid", "plot_recall", "capacity_explorer",
-           "SCALING_SCHEMES", "ScalingView", "scaling_view", "plot_scaling_view", "scaling_explorer"]
+           "SCALING_SCHEMES", "ScalingView", "scaling_view", "plot_scaling_view", "scaling_explorer",
+           "MAX_RECALL_ENTRIES", "MAX_SAMPLES", "MAX_EMBEDDING_ENTRIES"]
+
+#: Cap on ``trials * ((n_stored + M) * d + d * d)``, the number of floats :func:`stored_recall`
+#: holds at once (embeddings and the ``d x d`` memories; 4 bytes each, about 1 GB at the cap).
+MAX_RECALL_ENTRIES = 2**28
+
+
+def _check_axes(ax: Any, name: str) -> Any:
+    """``ax`` must be one matplotlib ``Axes``."""
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"{name} must be a matplotlib Axes (e.g. from plt.subplots()), got {type(ax).__name__}")
+    return ax
+
+
+def _check_recall_sizes(n_stored: int, d: int, M: int, trials: int, kind: str) -> None:
+    """Capacity of orthonormal embeddings and the memory cap, named by the caller's arguments."""
+    if kind == "orthonormal":
+        if n_stored > d:
+            raise ValueError(f"kind='orthonormal' needs n_stored <= d (one orthonormal input vector each), "
+                             f"got n_stored={n_stored} > d={d}")
+        if M > d:
+            raise ValueError(f"kind='orthonormal' needs M <= d (one orthonormal output vector each), "
+                             f"got M={M} > d={d}")
+    entries = trials * ((n_stored + M) * d + d * d)
+    if entries > MAX_RECALL_ENTRIES:
+        raise ValueError(f"n_stored={n_stored}, d={d}, M={M}, trials={trials} need {entries:.3g} floats "
+                         f"(trials x ((n_stored + M) x d + d x d)), over the cap of {MAX_RECALL_ENTRIES:.3g}: "
+                         "lower d, n_stored or trials")
 
 
 @dataclass(frozen=True)
@@ -54,13 +84,17 @@ def stored_recall(n_stored: int, d: int, *, M: int = 5, trials: int = 20, seed: 
     .. math:: W = \sum_{x < n} u_{x \bmod M}\, e_x^\top,\qquad
               \text{accuracy} = \frac1n \sum_{x<n} \mathbf 1\{f_W(x) = x \bmod M\}
 
-    Pure: the same arguments give the same result (own seeded generator).
+    Pure: the same arguments give the same result (own seeded generator). Memory: about
+    ``trials * ((n_stored + M) * d + d * d)`` floats, capped at :data:`MAX_RECALL_ENTRIES`.
+    ``kind="orthonormal"`` needs ``n_stored <= d`` and ``M <= d``.
     """
     n_stored = as_int(n_stored, "n_stored", minimum=1)
     d = as_int(d, "d", minimum=1)
     M = as_int(M, "M", minimum=2)
     trials = as_int(trials, "trials", minimum=1)
     seed = as_int(seed, "seed", minimum=0)
+    kind = as_choice(kind, "kind", EMBEDDING_KINDS)
+    _check_recall_sizes(n_stored, d, M, trials, kind)
     gen = torch.Generator().manual_seed(seed)
     E = random_embeddings(n_stored, d, trials, kind, gen)
     U = random_embeddings(M, d, trials, kind, gen)
@@ -79,15 +113,30 @@ def recall_grid(ns: Sequence[int], ds: Sequence[int], *, M: int = 5, trials: int
 
     ``statistic="mean"``: mean fraction of stored inputs recalled (average recall);
     ``statistic="perfect"``: fraction of trials that recall *all* stored inputs.
+    ``ns`` and ``ds`` are lists, tuples, 1-D tensors or NumPy arrays of integers >= 1
+    (``8.0`` counts as 8; ``2.5``, NaN or a scalar are refused). Every argument is checked
+    before the first cell is computed.
     """
-    if len(ns) == 0 or len(ds) == 0:
-        raise ValueError("ns and ds must be non-empty")
-    if statistic not in ("mean", "perfect"):
-        raise ValueError(f"statistic must be 'mean' or 'perfect', got {statistic!r}")
+    ns = [int(n) for n in as_sizes(ns, "ns")]
+    ds = [int(d) for d in as_sizes(ds, "ds")]
+    M = as_int(M, "M", minimum=2)
+    trials = as_int(trials, "trials", minimum=1)
+    seed = as_int(seed, "seed", minimum=0)
+    kind = as_choice(kind, "kind", EMBEDDING_KINDS)
+    statistic = as_choice(statistic, "statistic", ("mean", "perfect"))
+    if kind == "orthonormal" and max(max(ns), M) > min(ds):
+        raise ValueError(f"kind='orthonormal' needs every n in ns and M <= every d in ds, got "
+                         f"max(ns)={max(ns)}, M={M} and min(ds)={min(ds)}")
+    for n in ns:
+        for d in ds:
+            try:
+                _check_recall_sizes(n, d, M, trials, kind)
+            except ValueError as err:
+                raise ValueError(f"ns and ds: the cell (n={n}, d={d}) is too large: {err}") from None
     out = torch.empty(len(ns), len(ds), dtype=torch.float64)
     for i, n in enumerate(ns):
         for j, d in enumerate(ds):
-            result = stored_recall(int(n), int(d), M=M, trials=trials, seed=seed, kind=kind)
+            result = stored_recall(n, d, M=M, trials=trials, seed=seed, kind=kind)
             out[i, j] = result.mean if statistic == "mean" else result.perfect
     return out
 
@@ -100,6 +149,8 @@ def plot_recall(result: RecallResult, ax: Any = None) -> Any:
         raise TypeError(f"result must be a RecallResult, got {type(result).__name__}")
     if ax is None:
         _, ax = plt.subplots(figsize=(4.0, 4.5))
+    else:
+        _check_axes(ax, "ax")
     n = result.n_stored
     ax.imshow(result.probs.numpy(), aspect="auto", vmin=0, vmax=1, interpolation="nearest")
     ax.scatter(torch.arange(n) % result.M, torch.arange(n), marker="s", s=max(4, 400 / n),
@@ -120,6 +171,7 @@ def capacity_explorer(M: int = 5, trials: int = 20) -> Any:
 
     M = as_int(M, "M", minimum=2)  # validate now: errors inside the widget callback are swallowed
     trials = as_int(trials, "trials", minimum=1)
+    _check_recall_sizes(200, 256, M, trials, "gaussian")   # the sliders' largest n and d
 
     def show(n_stored: int, d: int) -> None:
         plot_recall(stored_recall(n_stored, d, M=M, trials=trials))
@@ -137,6 +189,12 @@ def capacity_explorer(M: int = 5, trials: int = 20) -> Any:
 
 #: Schemes of the scaling explorer; ``"threshold"`` keeps the ``d // 8`` most frequent seen inputs.
 SCALING_SCHEMES = ("threshold", "fill", "frequency")
+#: Cap on ``trials * max(T, 10^4)``, the tokens :func:`scaling_view` samples (16 bytes each: 1.6 GB).
+MAX_SAMPLES = 10**8
+#: Cap on the floats of the embeddings and scores of one :func:`scaling_view` (4 bytes each: 1 GB).
+MAX_EMBEDDING_ENTRIES = 2**28
+#: Largest ``points`` per curve of :func:`scaling_view`.
+MAX_POINTS = 100
 
 
 @dataclass(frozen=True)
@@ -181,6 +239,21 @@ def _log_grid(low: int, high: int, points: int, include: int) -> tuple[int, ...]
     return tuple(sorted(set(int(v) for v in grid) | {int(include)}))
 
 
+def _check_view_cost(N: int, M: int, d: int, T: int, trials: int, points: int) -> tuple[int, int]:
+    """The memory caps of :func:`scaling_view`; returns ``(max(d, 1000), max(T, 10^4))``."""
+    d_max, T_max = max(1000, d), max(10_000, T)
+    if trials * T_max > MAX_SAMPLES:
+        raise ValueError(f"T={T} with trials={trials} needs {16 * trials * T_max / 1e9:.3g} GB for the samples "
+                         f"(16 B x trials x max(T, 10^4)); scaling_view caps trials x max(T, 10^4) at "
+                         f"{MAX_SAMPLES:.0e}")
+    entries = trials * ((N + M) * d_max + M * M + (points + 1) * M * min(N, 8192))
+    if entries > MAX_EMBEDDING_ENTRIES:
+        raise ValueError(f"N={N}, M={M}, d={d}, trials={trials} need about {entries:.3g} floats "
+                         "(trials x ((N + M) x max(d, 1000) + M^2 + ...)), over the cap of "
+                         f"{MAX_EMBEDDING_ENTRIES:.3g}: lower N, M, d or trials")
+    return d_max, T_max
+
+
 def scaling_view(alpha: float, scheme: str, d: int, T: int, *, N: int = 1000, M: int = 5,
                  trials: int = 10, seed: int = 0, points: int = 12) -> ScalingView:
     r"""Error of ``scheme`` at ``(d, T)`` and along the two lines through it, exactly over all inputs.
@@ -193,20 +266,26 @@ def scaling_view(alpha: float, scheme: str, d: int, T: int, *, N: int = 1000, M:
     with equal weight, ``"frequency"`` every input with weight :math:`\hat p(x)`. The d-curve
     runs over ``points`` log-spaced dimensions in ``[min(10, d), max(1000, d)]`` and the T-curve
     over ``[min(10, T), max(10^4, T)]``, both including the point. Pure: the same arguments give
-    the same result (own seeded generator, CPU). Memory is about ``trials * N * max(ds)`` floats.
+    the same result (own seeded generator, CPU).
+
+    Memory (checked before anything is drawn, so a wrong order of magnitude fails at once):
+    the samples take 16 bytes per token, ``16 * trials * max(T, 10^4)`` bytes, capped by
+    ``trials * max(T, 10^4) <= MAX_SAMPLES`` (:data:`MAX_SAMPLES` = 10^8, 1.6 GB); the embeddings
+    and scores take about ``trials * ((N + M) * max(d, 1000) + M^2 + K * M * min(N, 8192))``
+    floats (``K`` data sizes), capped by :data:`MAX_EMBEDDING_ENTRIES` (2^28, about 1 GB).
     """
     alpha = as_real(alpha, "alpha", minimum=0.0)
-    if not isinstance(scheme, str) or scheme not in SCALING_SCHEMES:
-        raise ValueError(f"scheme must be one of {SCALING_SCHEMES}, got {scheme!r}")
+    scheme = as_choice(scheme, "scheme", SCALING_SCHEMES)
     d = as_int(d, "d", minimum=1)
     T = as_int(T, "T", minimum=1)
     N = as_int(N, "N", minimum=1)
     M = as_int(M, "M", minimum=2)
     trials = as_int(trials, "trials", minimum=1)
     seed = as_int(seed, "seed", minimum=0)
-    points = as_int(points, "points", minimum=2)
-    ds = _log_grid(min(10, d), max(1000, d), points, d)
-    Ts = _log_grid(min(10, T), max(10_000, T), points, T)
+    points = as_int(points, "points", minimum=2, maximum=MAX_POINTS)
+    d_max, T_max = _check_view_cost(N, M, d, T, trials, points)
+    ds = _log_grid(min(10, d), d_max, points, d)
+    Ts = _log_grid(min(10, T), T_max, points, T)
     extra: dict[str, Any] = dict(rho=0.0, top=lambda k: k // 8) if scheme == "threshold" else {}
     err = error_grid(N, M, alpha, ds, Ts, scheme, trials=trials, seed=seed, device="cpu", **extra)
     return ScalingView(alpha, scheme, d, T, N, M, ds, Ts,
@@ -220,6 +299,23 @@ def _memory_guide(alpha: float, scheme: str) -> tuple[float, str] | None:
     if scheme == "threshold":
         return threshold_exponent(alpha), r"$d^{-(\alpha-1)}$"
     return power_exponent(alpha, 1.0), r"$d^{-(\alpha-1)/2\alpha}$"  # frequency: q = p
+
+
+def _two_axes(axes: Any) -> tuple[Any, Any]:
+    """``axes`` must hold exactly two matplotlib ``Axes`` (a pair, a list or a NumPy array of them)."""
+    import numpy as np
+    from matplotlib.axes import Axes
+
+    if isinstance(axes, Axes) or isinstance(axes, (str, bytes, dict)) or not hasattr(axes, "__iter__"):
+        raise TypeError(f"axes must hold two matplotlib Axes (e.g. from plt.subplots(1, 2)), "
+                        f"got {type(axes).__name__}")
+    items = list(np.asarray(axes, dtype=object).ravel()) if isinstance(axes, np.ndarray) else list(axes)
+    bad = [type(a).__name__ for a in items if not isinstance(a, Axes)]
+    if bad:
+        raise TypeError(f"axes must hold matplotlib Axes only, got {bad[0]}")
+    if len(items) != 2:
+        raise ValueError(f"axes must hold two matplotlib Axes, got {len(items)}")
+    return items[0], items[1]
 
 
 def plot_scaling_view(view: ScalingView, axes: Any = None) -> Any:
@@ -239,9 +335,7 @@ def plot_scaling_view(view: ScalingView, axes: Any = None) -> Any:
     created = axes is None
     if created:
         _, axes = plt.subplots(1, 2, figsize=(10, 4.2))
-    if len(axes) != 2:
-        raise ValueError(f"axes must hold two matplotlib axes, got {len(axes)}")
-    ax_d, ax_T = axes[0], axes[1]
+    ax_d, ax_T = _two_axes(axes)
     for ax in (ax_d, ax_T):
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -280,6 +374,7 @@ def scaling_explorer(N: int = 1000, M: int = 5, trials: int = 10) -> Any:
     N = as_int(N, "N", minimum=1)  # validate now: errors inside the widget callback are swallowed
     M = as_int(M, "M", minimum=2)
     trials = as_int(trials, "trials", minimum=1)
+    _check_view_cost(N, M, 1000, 10_000, trials, 12)   # the sliders' largest d and T
 
     def show(alpha: float, scheme: str, d: int, T: int) -> None:
         plot_scaling_view(scaling_view(alpha, scheme, d, T, N=N, M=M, trials=trials))

@@ -50,10 +50,54 @@ def use_style() -> None:
     mpl.rcParams.update(STYLE)
 
 
-def _np(x: Any) -> np.ndarray:
+def _check_axes(ax: Any, name: str = "ax") -> Any:
+    """``ax`` must be a matplotlib ``Axes`` (not a figure, an array of axes or ``plt``)."""
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        hint = " (index the array: axes[0])" if isinstance(ax, np.ndarray) else ""
+        raise TypeError(f"{name} must be a matplotlib Axes{hint}, got {type(ax).__name__}")
+    return ax
+
+
+def _real_array(x: Any, name: str, *, ndim: tuple[int, ...] = (1,)) -> np.ndarray:
+    """``x`` (a tensor, array or sequence of real numbers) as a finite, non-empty float64 array."""
     if isinstance(x, torch.Tensor):
-        return x.detach().cpu().double().numpy()
-    return np.asarray(x, dtype=float)
+        if x.is_complex() or x.dtype == torch.bool:
+            raise TypeError(f"{name} must hold real numbers, got a tensor of dtype {x.dtype}")
+        arr = x.detach().cpu().double().numpy()
+    else:
+        if x is None or isinstance(x, (str, bytes, dict, set)):
+            raise TypeError(f"{name} must be a sequence, array or tensor of real numbers, got {type(x).__name__}")
+        try:
+            arr = np.asarray(x)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a rectangular array of real numbers") from None
+        if arr.dtype.kind not in "iuf":
+            raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+        arr = arr.astype(np.float64)
+    if arr.ndim not in ndim:
+        dims = " or ".join(f"{n}-D" for n in ndim)
+        raise ValueError(f"{name} must be {dims}, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must contain only finite numbers (found NaN or inf)")
+    return arr
+
+
+def _check_label(label: Any, name: str = "label") -> None:
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f"{name} must be a string or None, got {type(label).__name__}")
+
+
+def _check_color(color: Any, name: str = "color", *, optional: bool = True) -> None:
+    from matplotlib.colors import is_color_like
+
+    if color is None and optional:
+        return
+    if not isinstance(color, (str, tuple)) or not is_color_like(color):
+        raise ValueError(f"{name} must be a matplotlib colour such as '#0072B2' or 'C1', got {color!r:.40}")
 
 
 #: The book's one error-band convention: mean ± BAND standard deviations over independent trials
@@ -87,18 +131,27 @@ def band(ax: Any, x: Any, values: Any, *, label: str | None = None, color: str |
     there is data, fresh samples); :func:`band_caption` words it for the caption.
     With one trial only the line is drawn. On a log y-axis, the part of the band
     below zero is not drawn.
+
+    ``ax`` is a matplotlib ``Axes``; ``x`` holds ``n`` finite reals and ``values`` is
+    ``[trials, n]`` (or ``[n]``, one trial) of finite reals; ``line_kwargs`` go to ``ax.plot``.
     """
     if "k" in line_kwargs:
         raise TypeError("band() has no k: the book uses one band width, amtools.plotting.BAND standard deviations")
     k = BAND
-    v = _np(values)
+    _check_axes(ax)
+    v = _real_array(values, "values", ndim=(1, 2))
     if v.ndim == 1:
         v = v[None]
-    xs = _np(x)
+    xs = _real_array(x, "x")
     if v.shape[-1] != xs.shape[0]:
         raise ValueError(f"values has {v.shape[-1]} columns but x has {xs.shape[0]} points")
+    _check_label(label)
+    _check_color(color)
     mean = v.mean(axis=0)
-    (line,) = ax.plot(xs, mean, label=label, color=color, **line_kwargs)
+    try:
+        (line,) = ax.plot(xs, mean, label=label, color=color, **line_kwargs)
+    except AttributeError as err:   # matplotlib's answer to an unknown keyword
+        raise TypeError(f"band() got a keyword that a matplotlib line does not take: {err}") from None
     if v.shape[0] > 1:
         std = v.std(axis=0, ddof=1)
         lo = mean - k * std
@@ -110,9 +163,26 @@ def band(ax: Any, x: Any, values: Any, *, label: str | None = None, color: str |
 
 def guide_line(ax: Any, x: Sequence[float], exponent: float, prefactor: float, *,
                label: str | None = None, color: str = "#555555") -> Any:
-    """Dashed reference line ``prefactor * x**exponent`` (a theory slope on log-log axes)."""
-    xs = _np(x)
-    (line,) = ax.plot(xs, prefactor * xs ** exponent, linestyle="--", color=color,
+    """Dashed reference line ``y = prefactor * x**exponent`` (a theory slope on log-log axes).
+
+    ``x`` holds positive finite reals (the points of a log axis); ``exponent`` and
+    ``prefactor`` are finite reals.
+    """
+    from ._validate import as_real
+
+    _check_axes(ax)
+    xs = _real_array(x, "x")
+    if (xs <= 0).any():
+        raise ValueError(f"x must be positive (a log axis), smallest entry {xs.min():.3g}")
+    exponent = as_real(exponent, "exponent")
+    prefactor = as_real(prefactor, "prefactor")
+    _check_label(label)
+    _check_color(color, optional=False)
+    with np.errstate(over="ignore"):
+        ys = prefactor * xs ** exponent
+    if not np.isfinite(ys).all():
+        raise ValueError(f"prefactor * x**exponent overflows for exponent={exponent:g}, prefactor={prefactor:g}")
+    (line,) = ax.plot(xs, ys, linestyle="--", color=color,
                       linewidth=1.2, label=label)
     return line
 
@@ -121,16 +191,23 @@ def plain_log_ticks(ax: Any, x: Sequence[float] | None = None, y: Sequence[float
     """Label a log axis at the given values with plain numbers, and drop the minor labels.
 
     Useful when an axis spans less than two decades, where matplotlib's default
-    labels (``2x10^1, 3x10^1, ...``) overlap.
+    labels (``2x10^1, 3x10^1, ...``) overlap. ``x`` and ``y`` are 1-D sequences, arrays
+    or tensors of positive finite reals, or ``None`` to leave that axis alone.
     """
     from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
 
+    _check_axes(ax)
+    checked = []
     for name, ticks, axis in (("x", x, ax.xaxis), ("y", y, ax.yaxis)):
         if ticks is None:
             continue
-        values = [float(t) for t in ticks]
-        if not values or any(v <= 0 for v in values):
+        if isinstance(ticks, (list, tuple)) and not ticks:
             raise ValueError(f"{name} ticks must be non-empty and positive (log axis)")
+        arr = _real_array(ticks, f"{name} ticks")
+        if (arr <= 0).any():
+            raise ValueError(f"{name} ticks must be non-empty and positive (log axis)")
+        checked.append((arr.tolist(), axis))
+    for values, axis in checked:        # all checked before either axis changes
         axis.set_major_locator(FixedLocator(values))
         formatter = ScalarFormatter()
         formatter.set_scientific(False)

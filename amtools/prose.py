@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["glue", "KEY_PATTERN"]
+__all__ = ["glue", "number", "KEY_PATTERN"]
 
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -42,6 +42,35 @@ def _plain(value: Any, name: str) -> int | float | str:
         if not math.isfinite(value):
             raise ValueError(f"{name} must be finite, got {value}")
     return value
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def number(value: Any, digits: int = 2) -> str:
+    """``value`` written for a sentence: ``digits`` significant digits, a real minus sign, and
+    ``a × 10ⁿ`` instead of Python's ``e``-notation for very small or very large magnitudes.
+
+    >>> number(2.5e-05), number(-0.4871, 3), number(123456789, 2), number(0.0), number(12, 2)
+    ('2.5 × 10⁻⁵', '−0.487', '1.2 × 10⁸', '0', '12')
+    """
+    from ._validate import as_int, as_real
+
+    value = as_real(_plain(value, "value") if not isinstance(value, str) else value, "value")
+    digits = as_int(digits, "digits", minimum=1, maximum=17)
+    if value == 0:
+        return "0"
+    exponent = math.floor(math.log10(abs(value)))
+    if -3 <= exponent < 6:
+        decimals = max(digits - 1 - exponent, 0)
+        text = f"{round(value, decimals):.{decimals}f}"
+    else:
+        mantissa = f"{value / 10 ** exponent:.{digits - 1}f}"
+        if float(mantissa) in (10.0, -10.0):  # rounding up to the next power of ten
+            exponent += 1
+            mantissa = f"{value / 10 ** exponent:.{digits - 1}f}"
+        text = f"{mantissa} × 10{str(exponent).translate(_SUPERSCRIPT)}"
+    return text.replace("-", "−", 1) if text.startswith("-") else text
 
 
 def glue(key: str, value: Any) -> None:

@@ -18,7 +18,7 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-from ._validate import as_int
+from ._validate import as_bool, as_choice, as_device, as_int
 
 __all__ = ["setup", "Setup", "seed_everything", "pick_device", "environment_stamp",
            "PROFILES", "PROFILE_VARIABLE"]
@@ -29,7 +29,11 @@ T = TypeVar("T")
 
 
 def seed_everything(seed: int) -> torch.Generator:
-    """Seed Python's ``random``, NumPy and torch (CPU and CUDA); return a seeded CPU generator."""
+    """Seed Python's ``random``, NumPy and torch (CPU and CUDA); return a seeded CPU generator.
+
+    ``seed`` is an integer in ``[0, 2**63 - 1]`` (what torch holds). Python and torch get
+    ``seed`` itself, NumPy's legacy global generator ``seed mod 2**32`` (its range).
+    """
     seed = as_int(seed, "seed", minimum=0)
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -40,31 +44,40 @@ def seed_everything(seed: int) -> torch.Generator:
 
 
 def pick_device(device: str | torch.device | None = None) -> torch.device:
-    """``device`` if given, else CUDA when available, else the CPU."""
-    if device is not None:
-        if not isinstance(device, (str, torch.device)):
-            raise TypeError(f"device must be a str, torch.device or None, got {type(device).__name__}")
-        try:
-            return torch.device(device)
-        except RuntimeError as err:
-            raise ValueError(f"device {device!r} is not a valid torch device: {err}") from None
+    """``device`` if given, else CUDA when available, else the CPU.
+
+    A device that is not available here (``"cuda"`` without CUDA, ``"mps"`` off a Mac)
+    or not a device at all (``"gpu"``, ``0``, ``torch.float32``) is refused at once.
+    """
+    dev = as_device(device, "device")
+    if dev is not None:
+        return dev
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def _profile_from_env(profile: str | None) -> str:
     if profile is None:
         profile = os.environ.get(PROFILE_VARIABLE, "default") or "default"
+        if profile not in PROFILES:
+            raise ValueError(f"${PROFILE_VARIABLE} must be one of {PROFILES}, got {profile!r} "
+                             "(it sets the profile argument)")
+        return profile
     if not isinstance(profile, str):
         raise TypeError(f"profile must be a string, got {type(profile).__name__}")
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {PROFILES} (from argument or ${PROFILE_VARIABLE}), got {profile!r}")
-    return profile
+    return as_choice(profile, "profile", PROFILES)
 
 
 def environment_stamp(seed: int, device: torch.device, profile: str) -> str:
     """One line that identifies the run: package versions, device, seed, profile."""
     from . import __version__
 
+    seed = as_int(seed, "seed", minimum=0)
+    device = as_device(device, "device")
+    if device is None:
+        raise TypeError("device must be a str or torch.device, got None")
+    if not isinstance(profile, str):
+        raise TypeError(f"profile must be a string, got {type(profile).__name__}")
+    profile = as_choice(profile, "profile", PROFILES)
     return (f"amtools {__version__} | torch {torch.__version__} | numpy {np.__version__} | "
             f"python {platform.python_version()} | device {device} | seed {seed} | profile {profile}")
 
@@ -88,8 +101,12 @@ class Setup:
         return paper if self.paper else default
 
     def generator_on(self, device: str | torch.device | None = None) -> torch.Generator:
-        """A fresh generator seeded with ``seed`` on ``device`` (default: ``self.device``)."""
-        return torch.Generator(device=pick_device(device or self.device)).manual_seed(self.seed)
+        """A fresh generator seeded with ``seed`` on ``device`` (default: ``self.device``).
+
+        ``device`` is checked like :func:`pick_device`'s (``"cuda"`` without CUDA is a ``ValueError``).
+        """
+        dev = pick_device(self.device if device is None else device)
+        return torch.Generator(device=dev).manual_seed(self.seed)
 
 
 def setup(seed: int = 0, *, profile: str | None = None, device: str | torch.device | None = None,
@@ -98,11 +115,14 @@ def setup(seed: int = 0, *, profile: str | None = None, device: str | torch.devi
 
     ``profile`` defaults to ``$AMTOOLS_PROFILE`` or ``"default"``; ``device``
     defaults to CUDA if available, else CPU. On a CPU it also says how to get a
-    GPU on Colab.
+    GPU on Colab. ``seed`` is an integer in ``[0, 2**63 - 1]``; the returned
+    ``.generator`` is a CPU ``torch.Generator`` seeded with it (see :func:`seed_everything`).
     """
     seed = as_int(seed, "seed", minimum=0)
     profile = _profile_from_env(profile)
     dev = pick_device(device)
+    style = as_bool(style, "style")
+    quiet = as_bool(quiet, "quiet")
     gen = seed_everything(seed)
     if style:
         from .plotting import use_style

@@ -18,20 +18,26 @@ matrix products. ``W`` has rank at most ``M``: with
           = (B G)_{x y'},\qquad B = E A^\top,\ G = U U^\top ,
 
 so a ``(d, T)`` cell costs :math:`O(\text{trials}\cdot N M d)` and ``W`` itself
-(``d x d``) is never formed. All ``d`` share one draw of the embeddings (the
-first ``d`` coordinates of a ``d_max``-dimensional draw), and all finite ``T``
-share one sample (prefixes of a length-``T_max`` sample), as in the official code.
+(``d x d``) is never formed. All ``d`` share one Gaussian draw
+:math:`g \in \mathbb R^{d_\max}` per embedding, and the embedding at dimension ``d``
+is built from its first ``d`` coordinates :math:`g_{:d}` exactly as at ``d`` alone:
+``"gaussian"``: :math:`g_{:d}/\sqrt d` (entries :math:`\mathcal N(0, 1/d)`);
+``"sphere"``: :math:`g_{:d}/\|g_{:d}\|` (uniform on the unit sphere of
+:math:`\mathbb R^d`). So each ``d`` has the law of a run at that ``d`` alone, and the
+``d`` are coupled (as in the official code). All finite ``T`` share one sample
+(prefixes of a length-``T_max`` sample).
 """
 
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any, Callable, Sequence, Union
 
 import torch
 
-from ._validate import as_int, as_real, as_tensor
+from ._validate import (as_bool, as_choice, as_device, as_dtype, as_generator, as_int, as_real,
+                        as_sizes, as_tensor)
 from .embeddings import random_embeddings
 from .runtime import pick_device
 from .zipf import sample_tokens, token_counts, zipf
@@ -45,9 +51,7 @@ Top = Union[int, Callable[[int], int], None]
 
 # ---------------------------------------------------------------- validation
 def _check_scheme(scheme: Any) -> str:
-    if not isinstance(scheme, str) or scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
-    return scheme
+    return as_choice(scheme, "scheme", SCHEMES)
 
 
 def _check_top(top: Any, scheme: str, *, allow_callable: bool) -> Top:
@@ -71,21 +75,6 @@ def _resolve_top(top: Top, d: int) -> int:
     return int(top)  # type: ignore[arg-type]
 
 
-def _check_sizes(values: Any, name: str, *, allow_inf: bool) -> list[float | int]:
-    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, torch.Tensor)):
-        raise TypeError(f"{name} must be a sequence of positive integers"
-                        + (" or math.inf" if allow_inf else "") + f", got {type(values).__name__}")
-    out: list[float | int] = []
-    for v in (values.tolist() if isinstance(values, torch.Tensor) else values):
-        if allow_inf and isinstance(v, Real) and not isinstance(v, (bool, Integral)) and math.isinf(v) and v > 0:
-            out.append(math.inf)
-        else:
-            out.append(as_int(v, f"each entry of {name}", minimum=1))
-    if not out:
-        raise ValueError(f"{name} must not be empty")
-    return out
-
-
 # ---------------------------------------------------------------- weights
 def _base_weights(counts_or_p: torch.Tensor, scheme: str, rho: float, population: bool) -> torch.Tensor:
     r"""Weights before thresholding: :math:`\mathbf 1\{n_x>0\}`, :math:`\hat p` or :math:`\hat p^\rho` (float64)."""
@@ -102,21 +91,24 @@ def _base_weights(counts_or_p: torch.Tensor, scheme: str, rho: float, population
     return torch.where(seen, phat.clamp(min=0.0) ** rho, torch.zeros_like(phat))  # 0**0 = 1 masked
 
 
-def _ranks(counts_or_p: torch.Tensor, jitter: torch.Tensor | None, population: bool) -> torch.Tensor:
-    """Rank of each input (0 = most frequent); unseen inputs rank after every seen one.
+def _ranks(values: torch.Tensor, tie_key: torch.Tensor | None) -> torch.Tensor:
+    """Rank of each entry along the last axis (0 = largest value), ranking by ``(value, tie_key)``.
 
-    Population: the rank is the index (the true frequency order of a Zipf law).
-    Counts: rank by ``count + jitter`` (``jitter`` in ``[0, 0.5)``), so ties among
-    seen inputs are broken at random, never by index.
+    Lexicographic, largest first: the values decide, and only *exactly* equal values
+    are ordered by ``tie_key`` (uniform random numbers: a random order among ties,
+    whatever the gaps between distinct values, for counts and frequencies alike), or
+    by index when ``tie_key`` is ``None`` (population: a Zipf law's own order).
+    Zeros (unseen inputs) rank after every positive value.
     """
-    n = counts_or_p.shape[-1]
-    idx = torch.arange(n, device=counts_or_p.device)
-    if population:
-        return idx.expand(counts_or_p.shape)
-    counts = counts_or_p.double()
-    key = torch.where(counts > 0, counts + jitter, torch.full_like(counts, -1.0))
-    order = torch.argsort(key, dim=-1, descending=True)
-    return torch.empty_like(order).scatter_(-1, order, idx.expand(order.shape))
+    n = values.shape[-1]
+    idx = torch.arange(n, device=values.device).expand(values.shape)
+    if tie_key is None:
+        order = torch.argsort(values, dim=-1, descending=True, stable=True)
+    else:
+        pre = torch.argsort(tie_key.expand(values.shape), dim=-1, descending=True)  # random order
+        by_value = torch.argsort(values.gather(-1, pre), dim=-1, descending=True, stable=True)
+        order = pre.gather(-1, by_value)
+    return torch.empty_like(order).scatter_(-1, order, idx)
 
 
 def _kept(counts_or_p: torch.Tensor, ranks: torch.Tensor, P: int, population: bool) -> torch.Tensor:
@@ -134,11 +126,15 @@ def storage_weights(counts_or_p: torch.Tensor, scheme: str, *, rho: float = 1.0,
     - ``"fill"``: :math:`q = \mathbf 1\{n_x > 0\}` (population: all ones);
     - ``"frequency"``: :math:`q = \hat p` (population: ``p``);
     - ``"power"``: :math:`q = \hat p^\rho\,\mathbf 1\{n_x > 0\}` (population: :math:`p^\rho`);
-    - ``"threshold"``: :math:`q = \hat p^\rho` on the ``top`` most frequent *seen* inputs,
-      ties among seen inputs broken at random with ``generator`` (population: :math:`p^\rho`
-      on ``x < top``, the true top inputs of a Zipf law).
+    - ``"threshold"``: :math:`q = \hat p^\rho` on the ``top`` most frequent *seen* inputs
+      (population: :math:`p^\rho` on the ``top`` largest ``p``, ties by index: the true top
+      inputs ``x < top`` of a Zipf law).
+
+    Thresholding ranks the inputs by value; only *exactly* equal values (counts or
+    frequencies) are ordered at random, with uniform keys drawn from ``generator``
+    (reproducible when seeded); a real gap, however small, is never overturned.
     """
-    x = as_tensor(counts_or_p, "counts_or_p", floating=None)
+    x = as_tensor(counts_or_p, "counts_or_p")
     if x.ndim == 0 or x.shape[-1] == 0:
         raise ValueError(f"counts_or_p must end with N >= 1 entries, got shape {tuple(x.shape)}")
     if x.is_complex() or x.dtype == torch.bool:
@@ -147,17 +143,15 @@ def storage_weights(counts_or_p: torch.Tensor, scheme: str, *, rho: float = 1.0,
         raise ValueError("counts_or_p must contain finite, non-negative numbers")
     scheme = _check_scheme(scheme)
     rho = as_real(rho, "rho", minimum=0.0)
-    if not isinstance(population, bool):
-        raise TypeError(f"population must be a bool, got {type(population).__name__}")
+    population = as_bool(population, "population")
     top = _check_top(top, scheme, allow_callable=False)
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+    generator = as_generator(generator, "generator")
     q = _base_weights(x, scheme, rho, population)
     if scheme == "threshold":
-        jitter = None if population else 0.5 * torch.rand(
+        tie_key = None if population else torch.rand(
             x.shape, generator=generator, dtype=torch.float64,
             device=generator.device if generator is not None else x.device).to(x.device)
-        q = q * _kept(x, _ranks(x, jitter, population), int(top), population)  # type: ignore[arg-type]
+        q = q * _kept(x, _ranks(x.double(), tie_key), int(top), population)  # type: ignore[arg-type]
     return q
 
 
@@ -167,16 +161,35 @@ def _draw(N: int, M: int, alpha: float, d_max: int, T_max: int, trials: int, see
     """All the randomness of one :func:`error_grid` call, in a fixed order (private).
 
     Returns ``p``, ``tokens`` (``[trials, T_max]``, or ``None`` without finite ``T``),
-    ``E`` ``[trials, N, d_max]``, ``U`` ``[trials, M, d_max]`` and ``jitter``
-    ``[trials, N]`` (tie-breaking for ``"threshold"``, in ``[0, 0.5)``).
+    ``E`` ``[trials, N, d_max]``, ``U`` ``[trials, M, d_max]`` (at ``d_max``; see
+    :func:`_at_dim` for the other ``d``) and ``tie_key`` ``[trials, N]`` (uniform in
+    ``[0, 1)``: the order among exactly tied counts for ``"threshold"``, larger key first).
     """
     gen = torch.Generator(device=device).manual_seed(seed)
     p = zipf(N, alpha, device=device)
     tokens = sample_tokens(p, T_max, trials, generator=gen) if T_max > 0 else None
     E = random_embeddings(N, d_max, trials, embeddings, gen, dtype=dtype, device=device)
     U = random_embeddings(M, d_max, trials, embeddings, gen, dtype=dtype, device=device)
-    jitter = 0.5 * torch.rand(trials, N, generator=gen, dtype=torch.float64, device=device)
-    return {"p": p, "tokens": tokens, "E": E, "U": U, "jitter": jitter}
+    tie_key = torch.rand(trials, N, generator=gen, dtype=torch.float64, device=device)
+    return {"p": p, "tokens": tokens, "E": E, "U": U, "tie_key": tie_key}
+
+
+def _row_scale(X: torch.Tensor, d: int, embeddings: str) -> torch.Tensor:
+    r"""Factors ``r`` (``X.shape[:-1]``) such that the embeddings at ``d`` are ``r * X[..., :d]``.
+
+    ``"gaussian"``: :math:`r = \sqrt{d_\max/d}` (entries :math:`\mathcal N(0, 1/d)`);
+    ``"sphere"``: :math:`r = 1/\|X_{:d}\|` (the prefix of a uniform unit vector,
+    renormalised, is uniform on the unit sphere of :math:`\mathbb R^d`).
+    """
+    d_max = X.shape[-1]
+    if embeddings == "sphere" and d < d_max:
+        return X[..., :d].norm(dim=-1).reciprocal()
+    return torch.full(X.shape[:-1], math.sqrt(d_max / d), dtype=X.dtype, device=X.device)
+
+
+def _at_dim(X: torch.Tensor, d: int, embeddings: str) -> torch.Tensor:
+    """Embeddings at dimension ``d`` from the shared ``d_max`` draw ``X``: ``r * X[..., :d]`` (a copy)."""
+    return X[..., :d] * _row_scale(X, d, embeddings).unsqueeze(-1)
 
 
 def _class_sums(q: torch.Tensor, E: torch.Tensor, onehot: torch.Tensor, chunk: int) -> torch.Tensor:
@@ -202,32 +215,37 @@ def error_grid(N: int, M: int, alpha: float, ds: Sequence[int], Ts: Sequence[flo
               \langle u_{y'}, u_y\rangle_{d_i} \langle e_x, a_y\rangle_{d_i} \neq x \bmod M\Big\},
               \qquad a_y = \sum_{x \equiv y} q_{T_j}(x)\, e_x ,
 
-    where :math:`\langle\cdot,\cdot\rangle_d` uses the first ``d`` coordinates.
+    where :math:`\langle\cdot,\cdot\rangle_d` is the inner product of the embeddings at
+    dimension ``d``, built from the first ``d`` coordinates of one shared draw (see the
+    module docstring: rescaled for ``"gaussian"``, renormalised for ``"sphere"``).
     ``p = zipf(N, alpha)``; ``Ts`` holds positive ints and/or ``math.inf`` (weights
     from ``p`` itself); the finite ``T`` use prefixes of one sample per trial.
     ``scheme`` and ``rho``, ``top`` (required iff ``"threshold"``: an int or a
     callable ``d -> P``, e.g. ``lambda d: d // 8``) are as in :func:`storage_weights`.
     Embeddings are ``"gaussian"`` or ``"sphere"``, drawn once per trial at
-    ``d_max = max(ds)``. Matmuls run in ``dtype`` (float32 by default), the error
-    sum in float64, over chunks of ``chunk`` inputs. Returns a float64
-    ``Tensor[trials, len(ds), len(Ts)]`` on ``device`` (default: :func:`pick_device`).
+    ``d_max = max(ds)`` (in float64, cast to ``dtype``). ``ds`` and ``Ts`` follow one
+    rule (lists or 1-D tensors; ``3.0`` counts as ``3``; ``inf`` only in ``Ts``).
+    Thresholding ranks by counts, exact ties in random order (see :func:`storage_weights`).
+    Matmuls run in ``dtype`` (float32 or float64), the error sum in float64, over
+    chunks of ``chunk`` inputs. Memory: the embeddings ``trials x (N + M) x d_max``
+    in ``dtype`` (no copy per ``d``), the ``trials x T_max`` sample, the weights
+    ``trials x K x N`` (float64) and ``trials x chunk x K x M`` scores. Returns a float64 ``Tensor[trials, len(ds), len(Ts)]`` on ``device``
+    (default: :func:`pick_device`).
     """
     N = as_int(N, "N", minimum=1)
     M = as_int(M, "M", minimum=2)
     alpha = as_real(alpha, "alpha", minimum=0.0)
-    ds = [int(d) for d in _check_sizes(ds, "ds", allow_inf=False)]
-    Ts = _check_sizes(Ts, "Ts", allow_inf=True)
+    ds = [int(d) for d in as_sizes(ds, "ds", minimum=1)]
+    Ts = as_sizes(Ts, "Ts", allow_inf=True, minimum=1)
     scheme = _check_scheme(scheme)
     rho = as_real(rho, "rho", minimum=0.0)
     top = _check_top(top, scheme, allow_callable=True)
     trials = as_int(trials, "trials", minimum=1)
     seed = as_int(seed, "seed", minimum=0)
-    if not isinstance(embeddings, str) or embeddings not in GRID_EMBEDDINGS:
-        raise ValueError(f"embeddings must be one of {GRID_EMBEDDINGS}, got {embeddings!r}")
-    if dtype not in (torch.float32, torch.float64):
-        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
+    embeddings = as_choice(embeddings, "embeddings", GRID_EMBEDDINGS)
+    dtype = as_dtype(dtype, "dtype", allowed=(torch.float32, torch.float64))
+    dev = pick_device(as_device(device, "device"))
     chunk = as_int(chunk, "chunk", minimum=1)
-    dev = pick_device(device)
 
     finite = [int(T) for T in Ts if T != math.inf]
     d_max, T_max = max(ds), max(finite, default=0)
@@ -242,30 +260,37 @@ def error_grid(N: int, M: int, alpha: float, ds: Sequence[int], Ts: Sequence[flo
     base = torch.where(pop_mask, _base_weights(stats, scheme, rho, True),
                        _base_weights(stats, scheme, rho, False))
     if scheme == "threshold":
-        ranks = torch.where(pop_mask, _ranks(stats, None, True),
-                            _ranks(stats, draws["jitter"].unsqueeze(1), False))
+        ranks = torch.where(pop_mask, _ranks(stats, None),
+                            _ranks(stats, draws["tie_key"].unsqueeze(1)))
         seen = pop_mask | (stats > 0)
 
     targets = torch.arange(N, device=dev) % M
     onehot = torch.nn.functional.one_hot(targets, M).to(dtype)               # [N, M]
-    A_full = None                                  # d-independent q: one A for every d
+    # The embeddings at d are r_x e_x[:d] and c_y u_y[:d] (see _row_scale), never copied:
+    # A = sum_x q(x) r_x e_x[:d] (the factors go into q), G = diag(c) U_d U_d^T diag(c), and the
+    # scores of input x, r_x (e_x[:d] A^T) G, are computed without r_x > 0, which leaves the argmax.
+    q_fixed = None                                 # d-independent q
     if not (scheme == "threshold" and callable(top)):
-        q = base * (seen & (ranks < int(top))) if scheme == "threshold" else base  # type: ignore[operator]
-        A_full = _class_sums(q, E, onehot, chunk)                              # [trials, K*M, d_max]
+        q_fixed = base * (seen & (ranks < int(top))) if scheme == "threshold" else base  # type: ignore[operator]
+    A_full = None                                  # gaussian: A at d is the scaled prefix of A at d_max
+    if q_fixed is not None and embeddings == "gaussian":
+        A_full = _class_sums(q_fixed, E, onehot, chunk)                        # [trials, K*M, d_max]
 
     K = len(Ts)
     err = torch.zeros(trials, len(ds), K, dtype=torch.float64, device=dev)
     for i, d in enumerate(ds):
-        if A_full is None:
-            q = base * (seen & (ranks < _resolve_top(top, d)))
-            A = _class_sums(q, E[..., :d], onehot, chunk)
+        rE = _row_scale(E, d, embeddings)                                      # [trials, N]
+        Ud = U[..., :d] * _row_scale(U, d, embeddings).unsqueeze(-1)           # [trials, M, d]
+        if A_full is not None:
+            A = A_full[..., :d] * math.sqrt(d_max / d)
         else:
-            A = A_full[..., :d]
-        G = U[..., :d] @ U[..., :d].transpose(1, 2)                            # [trials, M, M]
+            q = q_fixed if q_fixed is not None else base * (seen & (ranks < _resolve_top(top, d)))
+            A = _class_sums(q * rE.unsqueeze(1).double(), E[..., :d], onehot, chunk)
+        G = Ud @ Ud.transpose(1, 2)                                            # [trials, M, M]
         At = A.transpose(1, 2)                                                 # [trials, d, K*M]
         for s in range(0, N, chunk):
             sl = slice(s, s + chunk)
-            B = E[:, sl, :d] @ At                                              # [trials, C, K*M]
+            B = E[:, sl, :d] @ At                                              # [trials, C, K*M], row x / r_x
             C = B.shape[1]
             scores = (B.reshape(trials, C * K, M) @ G).reshape(trials, C, K, M)
             wrong = scores.argmax(-1) != targets[sl, None]                     # [trials, C, K]

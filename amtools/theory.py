@@ -12,9 +12,11 @@ embeddings (chapter finite-memory); letters: ``N`` inputs, ``M`` outputs,
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from numbers import Real
 from typing import Sequence, Union
 
+import numpy as np
 import torch
 
 from ._validate import as_int, as_real, as_tensor, check_probability_vector
@@ -27,33 +29,104 @@ __all__ = ["zipf_constant", "unseen_mass", "expected_distinct",
 Sizes = Union[float, int, Sequence[float], torch.Tensor]
 
 
-def _sizes(T: Sizes, name: str = "T") -> torch.Tensor:
+def _sizes(T: Sizes, name: str = "T", *, minimum: float = 0.0) -> torch.Tensor:
+    """``T`` as a float64 CPU tensor of reals ``>= minimum`` (``math.inf`` allowed), keeping its shape.
+
+    Accepts a number (Python, NumPy or a 0-d tensor), a sequence of numbers, a NumPy array
+    or a tensor; never a bool, a complex number or a string (one rule for every form).
+    """
+    if isinstance(T, np.ndarray):
+        if T.dtype.kind not in "iuf":
+            raise TypeError(f"{name} must hold real numbers, got a NumPy array of dtype {T.dtype}")
+        T = torch.from_numpy(np.ascontiguousarray(T, dtype=np.float64))
     if isinstance(T, torch.Tensor):
-        t = T.detach().double().cpu()
-    elif isinstance(T, Real) and not isinstance(T, bool):  # also NumPy scalars (np.int64)
-        t = torch.tensor(float(T), dtype=torch.float64)
+        if T.dtype == torch.bool or T.is_complex():
+            raise TypeError(f"{name} must hold real numbers, got a tensor of dtype {T.dtype}")
+        t = T.detach().to(device="cpu", dtype=torch.float64)
+    elif isinstance(T, (Real, str, bytes)) or not isinstance(T, Iterable):
+        t = torch.tensor(as_real(T, name, allow_inf=True), dtype=torch.float64)
     else:
-        try:
-            if isinstance(T, (str, bytes)):  # "100" would otherwise read as the sizes [1, 0, 0]
-                raise TypeError
-            t = torch.tensor([float(v) for v in T], dtype=torch.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be a number, a sequence of numbers or a tensor") from None
-    if torch.isnan(t).any() or (t < 0).any():
-        raise ValueError(f"{name} must be >= 0 (math.inf allowed)")
+        t = torch.tensor([as_real(v, f"each entry of {name}", allow_inf=True) for v in T],
+                         dtype=torch.float64)
+    if torch.isnan(t).any():
+        raise ValueError(f"{name} must not contain NaN")
+    if (t < minimum).any() or (t == -math.inf).any():
+        raise ValueError(f"{name} must be >= {minimum:g} (math.inf allowed), got {t.min().item():g}")
     return t
 
 
-def _never_seen(p: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """``(1 - p(x))^T`` for every ``T`` in ``t`` (rows) and token ``x`` (columns), float64."""
+#: Tokens per chunk in :func:`unseen_mass` and :func:`expected_distinct`: the work array has
+#: ``len(T) * chunk`` float64 entries, at most about :data:`_CHUNK_FLOATS` (32 MB).
+_CHUNK_FLOATS = 2**22
+
+
+def _never_seen_dot(p: torch.Tensor, t: torch.Tensor, weights: torch.Tensor, *,
+                    seen: bool = False) -> torch.Tensor:
+    r"""``sum_x weights[x] (1 - p(x))^T`` for every ``T`` in ``t`` (flattened), float64;
+    with ``seen``, ``sum_x weights[x] (1 - (1 - p(x))^T)``, computed with ``expm1`` (no cancellation).
+
+    Computed in chunks of tokens, so the memory is ``O(len(t) * chunk)`` whatever ``N``
+    (the time stays ``O(len(t) * N)``).
+    """
     log1m = torch.log1p(-p.clamp(max=1.0))                    # log(1 - p), -inf where p = 1
-    expo = torch.exp(t.reshape(-1, 1) * log1m.unsqueeze(0))  # [len(t), N]
-    return torch.nan_to_num(expo, nan=1.0)                   # 0 * -inf at T = 0 gives 1
+    t = t.reshape(-1, 1)
+    out = torch.zeros(t.shape[0], dtype=torch.float64)
+    chunk = max(1, _CHUNK_FLOATS // max(1, t.shape[0]))
+    for start in range(0, p.numel(), chunk):
+        logs = t * log1m[start:start + chunk].unsqueeze(0)             # [len(t), chunk]
+        if seen:                                                       # 1 - (1-p)^T; 0 * inf: 0
+            part = torch.nan_to_num(-torch.expm1(logs), nan=0.0)
+        else:                                                          # (1-p)^T; 0 * -inf: 1
+            part = torch.nan_to_num(torch.exp(logs), nan=1.0)
+        out += part @ weights[start:start + chunk]
+    return out
+
+
+#: ``zipf_constant`` sums the first terms exactly and the rest by Euler-Maclaurin.
+_EXACT_TERMS = 2**16
+#: Bernoulli numbers B_2, B_4, B_6, B_8 over (2j)!, for the Euler-Maclaurin corrections.
+_EM_COEFFS = (1 / 6 / 2, -1 / 30 / 24, 1 / 42 / 720, -1 / 30 / 40320)
+
+
+def _power_sum_tail(alpha: float, a: int, b: int) -> float:
+    r""":math:`\sum_{k=a}^{b} k^{-\alpha}` for ``1 <= a <= b`` by Euler-Maclaurin with four corrections:
+
+    .. math:: \int_a^b x^{-\alpha}dx + \frac{f(a) + f(b)}2
+              + \sum_{j=1}^{4} \frac{B_{2j}}{(2j)!}\big(f^{(2j-1)}(b) - f^{(2j-1)}(a)\big),
+
+    :math:`f^{(m)}(x) = (-1)^m \alpha(\alpha+1)\cdots(\alpha+m-1)\,x^{-\alpha-m}`. The
+    remainder is below :math:`(\alpha+8)^{8}/(2\pi a)^{8}` relative, negligible for
+    ``a = 2**16`` and moderate ``alpha``. The integral uses ``expm1`` so that ``alpha`` near 1 is
+    exact.
+    """
+    la, lb = math.log(a), math.log(b)
+    s = (1.0 - alpha) * (lb - la)
+    ratio = 1.0 if s == 0.0 else math.expm1(s) / s
+    total = math.exp((1.0 - alpha) * la) * (lb - la) * ratio          # integral from a to b
+    total += 0.5 * (a ** -alpha + b ** -alpha)
+    if alpha == 0.0:                                                  # f = 1: no corrections
+        return total
+    log_rising = math.log(alpha)                                      # log alpha (alpha+1) ... (alpha+m-1)
+    for j, coeff in enumerate(_EM_COEFFS, start=1):
+        m = 2 * j - 1
+        if j > 1:
+            log_rising += math.log(alpha + m - 2) + math.log(alpha + m - 1)
+        # f^{(m)}(x) = -exp(log_rising - (alpha + m) log x) for odd m; in log space so that a
+        # huge alpha gives 0 instead of inf * 0
+        deriv_b = -math.exp(log_rising - (alpha + m) * lb)
+        deriv_a = -math.exp(log_rising - (alpha + m) * la)
+        total += coeff * (deriv_b - deriv_a)
+    return total
 
 
 def zipf_constant(alpha: float, N: int | None = None) -> float:
     r"""Normalizer :math:`C_\alpha = (\sum_{k\le N} k^{-\alpha})^{-1}`; ``N=None`` means
-    :math:`N=\infty`, where :math:`C_\alpha = 1/\zeta(\alpha)` (needs ``alpha > 1``)."""
+    :math:`N=\infty`, where :math:`C_\alpha = 1/\zeta(\alpha)` (needs ``alpha > 1``).
+
+    The first ``2**16`` terms are summed exactly (512 KB of float64); beyond them the sum is
+    Euler-Maclaurin's (:func:`_power_sum_tail`, relative error about ``1e-16``), so any ``N``
+    up to ``2**63 - 1`` costs the same time and memory.
+    """
     alpha = as_real(alpha, "alpha", minimum=0.0)
     if N is None:
         if alpha <= 1:
@@ -61,8 +134,11 @@ def zipf_constant(alpha: float, N: int | None = None) -> float:
         return 1.0 / float(torch.special.zeta(torch.tensor(alpha, dtype=torch.float64),
                                               torch.tensor(1.0, dtype=torch.float64)))
     N = as_int(N, "N", minimum=1)
-    k = torch.arange(1, N + 1, dtype=torch.float64)
-    return 1.0 / float((k ** -alpha).sum())
+    k = torch.arange(1, min(N, _EXACT_TERMS) + 1, dtype=torch.float64)
+    total = float((k ** -alpha).sum())
+    if N > _EXACT_TERMS:
+        total += _power_sum_tail(alpha, _EXACT_TERMS + 1, N)
+    return 1.0 / total
 
 
 def unseen_mass(p: torch.Tensor, T: Sizes) -> torch.Tensor:
@@ -70,19 +146,26 @@ def unseen_mass(p: torch.Tensor, T: Sizes) -> torch.Tensor:
 
     .. math:: \mathbb E\Big[\sum_x p(x)\,\mathbf 1\{n_x = 0\}\Big] = \sum_x p(x)\,(1 - p(x))^T .
 
-    ``T`` may be a number or a 1-D collection (``math.inf`` gives 0); the result
-    has ``T``'s shape, in float64.
+    ``T`` may be a number, a sequence, an array or a tensor of reals ``>= 0`` (``math.inf``
+    gives 0); the result has ``T``'s shape, in float64 on the CPU. Cost: ``len(T) * N`` time,
+    memory ``O(len(T) + N)`` plus a work array of at most ``2**22`` floats (32 MB), the
+    tokens being processed in chunks.
     """
-    p = check_probability_vector(p, "p").double().cpu()
+    p = check_probability_vector(p, "p").detach().to(device="cpu", dtype=torch.float64)
     t = _sizes(T)
-    return (_never_seen(p, t) @ p).reshape(t.shape)
+    return _never_seen_dot(p, t, p).reshape(t.shape)
 
 
 def expected_distinct(p: torch.Tensor, T: Sizes) -> torch.Tensor:
-    r"""Expected number of distinct tokens in ``T`` samples: :math:`\sum_x 1 - (1-p(x))^T`."""
-    p = check_probability_vector(p, "p").double().cpu()
+    r"""Expected number of distinct tokens in ``T`` samples:
+
+    .. math:: \sum_{x:\,p(x)>0} 1 - (1-p(x))^T .
+
+    ``T`` and the cost as in :func:`unseen_mass` (chunks over tokens, at most 32 MB of work).
+    """
+    p = check_probability_vector(p, "p").detach().to(device="cpu", dtype=torch.float64)
     t = _sizes(T)
-    return ((1.0 - _never_seen(p, t)) @ (p > 0).double()).reshape(t.shape)
+    return _never_seen_dot(p, t, (p > 0).double(), seen=True).reshape(t.shape)
 
 
 def unseen_mass_asymptotic(alpha: float, T: Sizes, N: int | None = None) -> torch.Tensor:
@@ -93,10 +176,12 @@ def unseen_mass_asymptotic(alpha: float, T: Sizes, N: int | None = None) -> torc
 
     ``N`` sets :math:`C_\alpha` (``None``: :math:`N = \infty`); the formula ignores
     the cut-off at ``N``, so it only holds while :math:`(C_\alpha T)^{1/\alpha} \ll N`.
+    It is a large-``T`` equivalent that diverges at ``T = 0`` (where the exact unseen mass
+    is 1), so ``T`` must be ``>= 1`` (``math.inf`` gives 0).
     """
     alpha = as_real(alpha, "alpha", minimum=1.0, strict=True)
+    t = _sizes(T, minimum=1.0)
     c = zipf_constant(alpha, N)
-    t = _sizes(T)
     return math.gamma(1 - 1 / alpha) / alpha * c ** (1 / alpha) * t ** (-(1 - 1 / alpha))
 
 
@@ -104,8 +189,8 @@ def distinct_asymptotic(alpha: float, T: Sizes, N: int | None = None) -> torch.T
     r"""Large-``T`` equivalent of the number of distinct tokens, ``alpha > 1``:
     :math:`\Gamma(1 - 1/\alpha)\,(C_\alpha T)^{1/\alpha}`."""
     alpha = as_real(alpha, "alpha", minimum=1.0, strict=True)
-    c = zipf_constant(alpha, N)
     t = _sizes(T)
+    c = zipf_constant(alpha, N)
     return math.gamma(1 - 1 / alpha) * (c * t) ** (1 / alpha)
 
 
@@ -115,17 +200,25 @@ def signal_to_noise(q: torch.Tensor, d: int) -> torch.Tensor:
     With random embeddings the score of the right output carries signal
     :math:`q(x)` and the interference of the others has variance about
     :math:`\|q\|^2/d`; errors become likely once this ratio is of order 1 or less.
-    ``q`` is a ``Tensor[..., N]``; the result has the same shape.
+    ``q`` is a finite, non-negative ``Tensor[..., N]`` with a positive entry in every row;
+    the result has the same shape, in float64. The ratio is scale-invariant, so each row is
+    first divided by its maximum: ``q`` of ``1e200`` or ``1e-200`` neither overflows nor
+    underflows.
     """
-    if not isinstance(q, torch.Tensor) or not q.is_floating_point():
-        raise TypeError("q must be a floating-point torch.Tensor")
+    q = as_tensor(q, "q", floating=True, finite=True)
+    if q.ndim == 0:
+        raise ValueError("q must have at least 1 dimension (the N inputs), got a 0-d tensor")
+    if q.shape[-1] == 0:
+        raise ValueError("q must not be empty")
     if (q < 0).any():
         raise ValueError("q must be non-negative")
     d = as_int(d, "d", minimum=1)
-    norm2 = (q.double() ** 2).sum(dim=-1, keepdim=True)
-    if (norm2 == 0).any():
-        raise ValueError("q must have at least one positive entry")
-    return d * q.double() ** 2 / norm2
+    q = q.double()
+    peak = q.amax(dim=-1, keepdim=True)
+    if (peak == 0).any():
+        raise ValueError("q must have at least one positive entry (in every row)")
+    r = q / peak                                              # in [0, 1], the largest entry 1
+    return d * r ** 2 / (r ** 2).sum(dim=-1, keepdim=True)
 
 
 def data_exponent(alpha: float) -> float:
@@ -159,7 +252,10 @@ def power_exponent(alpha: float, rho: float) -> float:
 
 def balanced_dimension(T: Sizes, alpha: float) -> torch.Tensor:
     r"""The dimension at which the two error terms match, :math:`d^{-(\alpha-1)} = T^{-(1-1/\alpha)}`:
-    :math:`d = T^{1/\alpha}` (the compute-optimal allocation up to constants)."""
+    :math:`d = T^{1/\alpha}` (the compute-optimal allocation up to constants), ``alpha > 1``.
+
+    ``T``: reals ``>= 0`` in any of the forms :func:`unseen_mass` takes (``math.inf`` gives inf).
+    """
     alpha = as_real(alpha, "alpha", minimum=1.0, strict=True)
     return _sizes(T) ** (1.0 / alpha)
 
@@ -175,6 +271,10 @@ def _gauss_hermite(nodes: int) -> tuple[torch.Tensor, torch.Tensor]:
 
     g, w = np.polynomial.hermite_e.hermegauss(nodes)
     return torch.from_numpy(g), torch.from_numpy(w / math.sqrt(2 * math.pi))
+
+
+#: More Gauss-Hermite nodes than this gain nothing in float64 (and cost an eigenproblem of that size).
+_MAX_NODES = 256
 
 
 def argmax_error(z: Sizes, M: int, *, nodes: int = 48) -> torch.Tensor:
@@ -194,7 +294,7 @@ def argmax_error(z: Sizes, M: int, *, nodes: int = 48) -> torch.Tensor:
     in float64.
     """
     M = as_int(M, "M", minimum=2)
-    nodes = as_int(nodes, "nodes", minimum=2)
+    nodes = as_int(nodes, "nodes", minimum=2, maximum=_MAX_NODES)
     z = _sizes(z, "z")
     g, w = _gauss_hermite(nodes)
     shift = torch.sqrt(M * z)[..., None]                                    # [..., 1]
@@ -224,11 +324,17 @@ def predicted_error(q: torch.Tensor, p: torch.Tensor, ds: Sizes, M: int, *,
     (one row per ``d``); ``p``: the law of the inputs, ``Tensor[N]``; ``ds``: ``K`` positive
     dimensions; ``targets``: ``Tensor[N]`` of outputs in ``[0, M)``, by default
     :math:`f_*(x) = x \bmod M`. Returns ``Tensor[K]`` in float64, on ``q``'s device.
+
+    Each row of ``q`` is divided by its maximum first (the prediction is scale-invariant), so
+    weights of ``1e200`` or ``1e-200`` are fine. Cost: time :math:`O(K N C\,\mathrm{nodes})` with
+    :math:`C \le \min(N, M)` the number of outputs that hold an input (the others share one
+    factor, so a huge ``M`` costs nothing); memory :math:`O(K N + N C)` plus work arrays of at most
+    about ``2**22`` floats (32 MB), the ``(d, x)`` pairs being processed in chunks.
     """
     M = as_int(M, "M", minimum=2)
-    nodes = as_int(nodes, "nodes", minimum=2)
-    q = as_tensor(q, "q", ndim=(1, 2), floating=True)
-    if not torch.isfinite(q).all() or (q < 0).any():
+    nodes = as_int(nodes, "nodes", minimum=2, maximum=_MAX_NODES)
+    q = as_tensor(q, "q", ndim=(1, 2), floating=True, finite=True)
+    if (q < 0).any():
         raise ValueError("q must contain only finite, non-negative numbers")
     dev = q.device
     p = check_probability_vector(p, "p").to(device=dev, dtype=torch.float64)
@@ -237,30 +343,44 @@ def predicted_error(q: torch.Tensor, p: torch.Tensor, ds: Sizes, M: int, *,
     if d.numel() == 0 or not torch.isfinite(d).all() or (d <= 0).any():
         raise ValueError("ds must hold at least one finite, positive dimension")
     K = d.numel()
-    q = q.to(torch.float64)
     if q.shape[-1] != N:
         raise ValueError(f"q must have p's length N = {N} in its last dimension, got shape {tuple(q.shape)}")
     if q.ndim == 2 and q.shape[0] != K:
         raise ValueError(f"a 2-D q needs one row per d ({K}), got shape {tuple(q.shape)}")
-    q = q.expand(K, N)                                                           # [K, N]
     if targets is None:
         targets = torch.arange(N, device=dev) % M
     targets = as_tensor(targets, "targets", ndim=(1,), integer=True).to(dev)
     if targets.numel() != N or (targets < 0).any() or (targets >= M).any():
         raise ValueError(f"targets must hold N = {N} outputs in [0, {M})")
+    # The prediction is scale-invariant (q(x) / s_y(x) does not change when q is scaled):
+    # dividing each row by its maximum keeps q(x)^2 from overflowing or underflowing.
+    q = q.to(torch.float64).expand(K, N)                                       # [K, N]
+    peak = q.amax(dim=-1, keepdim=True)
+    q = q / torch.where(peak > 0, peak, torch.ones_like(peak))
+    # Only the C <= min(N, M) classes that hold an input are treated one by one: the other
+    # M - C classes have s_y = 0 (their score is exactly 0) and share one factor.
+    classes, label = torch.unique(targets, return_inverse=True)
+    C = classes.numel()
+    empty = M - C
     g, w = (t.to(dev) for t in _gauss_hermite(nodes))
-    onehot = torch.nn.functional.one_hot(targets, M).double()                   # [N, M]
+    onehot = torch.nn.functional.one_hot(label, C).double()                      # [N, C]
+    s2_class = (q ** 2) @ onehot                                                 # [K, C], class sums
     correct = torch.empty(K, N, dtype=torch.float64, device=dev)
-    chunk = max(1, int(2e7 // (N * M * nodes)))                                 # bounds the memory
-    for k0 in range(0, K, chunk):
-        qk, dk = q[k0:k0 + chunk], d[k0:k0 + chunk].view(-1, 1, 1)
-        s2 = (qk ** 2) @ onehot                                                  # [k, M], class sums
-        s2 = s2[:, None, :] - (qk ** 2)[..., None] * onehot                      # [k, N, M], without x
-        s = torch.sqrt(s2.clamp(min=0.0) / dk).clamp(min=1e-300)
-        s_right = (s * onehot).sum(-1)                                           # s_{f(x)}(x), [k, N]
-        right = qk[..., None] + s_right[..., None] * g                           # [k, N, nodes]
-        log_phi = torch.special.log_ndtr(right[:, :, None, :] / s[..., None])  # [k, N, M, nodes]
-        log_phi = log_phi.masked_fill(onehot.bool()[None, :, :, None], 0.0)      # only the wrong y
-        correct[k0:k0 + chunk] = (log_phi.sum(2).exp() * w).sum(-1)             # [k, N]
+    # Work arrays of [chunk, C, nodes] float64: at most about 2**22 entries (32 MB) each.
+    chunk = max(1, _CHUNK_FLOATS // (C * nodes))
+    flat = torch.arange(K * N, device=dev)
+    for i0 in range(0, K * N, chunk):
+        idx = flat[i0:i0 + chunk]
+        k, x = idx // N, idx % N
+        qx, dk, hot = q[k, x], d[k], onehot[x]                                   # [n], [n], [n, C]
+        s2 = s2_class[k] - (qx ** 2)[:, None] * hot                              # [n, C], without x
+        s = torch.sqrt(s2.clamp(min=0.0) / dk[:, None]).clamp(min=1e-300)
+        s_right = (s * hot).sum(-1)                                              # s_{f(x)}(x), [n]
+        right = qx[:, None] + s_right[:, None] * g                               # [n, nodes]
+        log_phi = torch.special.log_ndtr(right[:, None, :] / s[..., None])       # [n, C, nodes]
+        log_phi = log_phi.masked_fill(hot.bool()[..., None], 0.0).sum(1)         # only the wrong y
+        if empty:                                                                # score 0 each
+            log_phi = log_phi + empty * torch.special.log_ndtr(right / 1e-300)
+        correct[k, x] = (log_phi.exp() * w).sum(-1)
     correct = torch.where(q > 0, correct, torch.full_like(correct, 1.0 / M))
     return (1.0 - correct) @ p

@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1, help="best of this many timings")
     args = parser.parse_args()
 
-    print(am.environment_stamp(0, torch.device("cpu"), "benchmark"), f"| threads {torch.get_num_threads()}")
+    print(am.environment_stamp(0, torch.device("cpu"), "default"), f"| benchmark | threads {torch.get_num_threads()}")
     gen = torch.Generator().manual_seed(0)
     p = am.zipf(args.N, 2.0)
     targets = torch.arange(args.N) % args.M

@@ -30,9 +30,14 @@ import amtools as am
 from amtools.storage import _draw, error_grid
 
 
-def reference_errors(tokens: np.ndarray, jitter: np.ndarray, E: np.ndarray, U: np.ndarray,
+def reference_errors(tokens: np.ndarray, tie_key: np.ndarray, E: np.ndarray, U: np.ndarray,
                      p: np.ndarray, M: int, ds: list[int], Ts: list[int], frac: int) -> np.ndarray:
-    """Per-trial NumPy loop over (d, T): rank seen inputs, W = sum_x q(x) u_f(x) e_x^T, argmax."""
+    """Per-trial NumPy loop over (d, T): rank seen inputs, W = sum_x q(x) u_f(x) e_x^T, argmax.
+
+    Seen inputs are ranked by count, exact ties by ``tie_key`` (larger first). The gaussian
+    embeddings at ``d`` are the raw prefixes here: error_grid rescales them by sqrt(d_max/d),
+    which scales every score by a positive factor and leaves the argmax unchanged.
+    """
     trials, N = E.shape[0], E.shape[1]
     targets = np.arange(N) % M
     errors = np.empty((trials, len(ds), len(Ts)))
@@ -40,7 +45,7 @@ def reference_errors(tokens: np.ndarray, jitter: np.ndarray, E: np.ndarray, U: n
         for j, T in enumerate(Ts):
             counts = np.bincount(tokens[t, :T], minlength=N).astype(float)
             seen = np.flatnonzero(counts > 0)
-            order = seen[np.argsort(-(counts[seen] + jitter[t, seen]), kind="stable")]
+            order = seen[np.lexsort((-tie_key[t, seen], -counts[seen]))]
             for i, d in enumerate(ds):
                 q = np.zeros(N)
                 q[order[: d // frac]] = 1.0                             # rho = 0
@@ -69,7 +74,7 @@ def main() -> None:
     args = parser.parse_args()
 
     cpu = torch.device("cpu")
-    print(am.environment_stamp(args.seed, cpu, "benchmark"), f"| threads {torch.get_num_threads()}")
+    print(am.environment_stamp(args.seed, cpu, "default"), f"| benchmark | threads {torch.get_num_threads()}")
     N, M, ds, Ts, trials = args.N, args.M, args.dims, args.Ts, args.trials
     kw = dict(rho=0.0, top=lambda d: d // args.frac, trials=trials, seed=args.seed, device=cpu)
 
@@ -83,7 +88,7 @@ def main() -> None:
     t_compute = max(t_grid - t_draw, 1e-9)   # error_grid redraws the same randomness internally
 
     t0 = time.perf_counter()
-    ref = reference_errors(draws["tokens"].numpy(), draws["jitter"].numpy(), draws["E"].double().numpy(),
+    ref = reference_errors(draws["tokens"].numpy(), draws["tie_key"].numpy(), draws["E"].double().numpy(),
                            draws["U"].double().numpy(), draws["p"].numpy(), M, ds, Ts, args.frac)
     t_ref = time.perf_counter() - t0
 

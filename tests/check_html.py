@@ -1,7 +1,9 @@
 """Post-build check of the HTML book (run by `make book`).
 
-Every chapter page listed in _toc.yml must exist; every notebook chapter must contain at least one
-rendered figure (an <img> pointing into _images/ whose file exists) and no error output.
+Every page listed in _toc.yml must exist, and no reference to a statement may render as a bare
+"Proposition " (the book's statements are unnumbered and cited by name); every notebook chapter must
+contain at least one rendered figure (an <img> pointing into _images/ whose file exists) and no
+error output.
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ def main(html_dir: str) -> int:
         if not page.exists():
             problems.append(f"missing page {page}")
             continue
+        html = page.read_text(encoding="utf-8")
+        empty = re.findall(r">\s*(?:Proposition|Theorem|Definition|Remark)\s*(?:</span>\s*)?</a>", html)
+        if empty:
+            problems.append(f"{page}: {len(empty)} reference(s) to a statement render without number or name")
         if not (ROOT / f"{entry}.ipynb").exists():
             continue
-        html = page.read_text(encoding="utf-8")
         images = re.findall(r'<img[^>]+src="([^"]*_images/[^"]+)"', html)
         missing = [src for src in images if not (page.parent / src).resolve().exists()]
         if not images:

@@ -19,6 +19,13 @@ import pytest
 
 matplotlib.use("Agg")
 
+if os.environ.get("AMTOOLS_MUTATION"):
+    # `make mutation`: mutmut forks workers from a process that has imported torch; a multi-threaded
+    # torch pool does not survive fork (the workers hang), so keep torch single-threaded there.
+    import torch
+
+    torch.set_num_threads(1)
+
 from notebook_conventions import budget_seconds, read  # noqa: E402
 
 _elapsed: dict[str, float] = defaultdict(float)

@@ -36,3 +36,24 @@ def test_main_check_fails_with_a_wrong_scheme():
                        substitutions={"top=lambda d: d // 8)": "top=lambda d: d // 4)"})
     assert result.ename == "CheckFailed", result
     assert "thresholding error = (1 - 1/M) x mass beyond P" in result.evalue, result
+
+
+# The scan of the ratio c = P/d: the measured best c must lie within one grid step of the optimum of
+# the signal-to-noise prediction. The scan cell needs N, ALPHA and p, which the (slow) three-scheme
+# cell defines; they are set here instead.
+SCAN_CELLS = ["cs = [1 / 32, 1 / 16", "nine-in-ten recall capacity"]
+SCAN_SETUP = {"cs = [1 / 32, 1 / 16": "N, ALPHA = 1000, 2.0\np = am.zipf(N, ALPHA)\ncs = [1 / 32, 1 / 16"}
+
+
+def test_ratio_scan_passes_unperturbed():
+    result = run_cells(CHAPTER, cells=SCAN_CELLS, substitutions=SCAN_SETUP)
+    assert result.index is None, result
+
+
+def test_ratio_scan_fails_when_the_memory_stores_four_times_more():
+    # the simulation stores P = 4 c d while the prediction assumes P = c d: its best c moves two grid steps
+    result = run_cells(CHAPTER, cells=SCAN_CELLS,
+                       substitutions={**SCAN_SETUP, "max(1, round(c * d)), trials=TRIALS_SWEEP":
+                                      "max(1, round(4 * c * d)), trials=TRIALS_SWEEP"})
+    assert result.ename == "CheckFailed", result
+    assert "best c of the scan vs the predicted optimum" in result.evalue, result

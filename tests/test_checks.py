@@ -223,3 +223,69 @@ def test_check_identity_is_labelled_and_only_covers_rounding(capsys) -> None:
         am.check_identity("sum of p", 1.001, 1.0)
     with pytest.raises(ValueError, match="rounding"):
         am.check_identity("sum of p", 1.0, 1.0, rtol=0.01)
+
+
+# ----------------------------------------------------------------------------- issue 7: argument names
+
+import inspect  # noqa: E402
+
+CHECKS = {
+    check_close: dict(name="c", value=1.0, target=1.0, atol=0.1, rtol=0.0),
+    check_exponent: dict(name="c", fitted=-0.5, theory=-0.5, tol=0.1),
+    check_less: dict(name="c", value=1.0, bound=2.0),
+    check_between: dict(name="c", value=1.0, low=0.0, high=2.0),
+    am.check_within_spread: dict(name="c", value=1.0, target=1.0, spread=0.1, k=3.0),
+    am.check_identity: dict(name="c", value=1.0, target=1.0, rtol=1e-9),
+    check_true: dict(name="c", condition=True, detail=""),
+}
+
+
+def test_the_table_covers_every_check_helper():
+    assert {f.__name__ for f in CHECKS} == {n for n in am.checks.__all__ if n != "CheckFailed"}
+    for fn, args in CHECKS.items():
+        assert list(args) == list(inspect.signature(fn).parameters)
+
+
+@pytest.mark.parametrize("fn, arg", [(fn, arg) for fn, args in CHECKS.items() for arg in args])
+@pytest.mark.parametrize("bad", ["x", None, float("nan"), 1 + 2j, torch.ones(2), [1.0], 10**400,
+                                 torch.tensor(1 + 1j)])
+def test_every_check_helper_names_the_users_argument(fn, arg, bad, capsys):
+    kwargs = dict(CHECKS[fn])
+    kwargs[arg] = bad
+    try:
+        fn(**kwargs)
+    except (TypeError, ValueError) as err:
+        assert str(err).startswith(arg), f"{fn.__name__}({arg}={bad!r}) raised {err!r}"
+        assert arg in ("value", "target") or not str(err).startswith(("value", "target"))
+    except CheckFailed:
+        pass
+    else:
+        # only accepted where the value is a legitimate one
+        assert (arg, bad) in {("name", "x"), ("detail", "x")}
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(fitted="-0.5"), r"^fitted must be a real number"),
+    (dict(fitted=float("nan")), r"^fitted must be finite"),
+    (dict(fitted=torch.ones(3)), r"^fitted must be a single number"),
+    (dict(theory=None), r"^theory must be a real number"),
+    (dict(theory=torch.tensor([True])), r"^theory must be a real number"),
+])
+def test_check_exponent_names_fitted_and_theory(kwargs, match):
+    args = dict(name="slope", fitted=-0.5, theory=-0.5, tol=0.05)
+    args.update(kwargs)
+    with pytest.raises((TypeError, ValueError), match=match):
+        check_exponent(**args)
+
+
+def test_check_exponent_tolerance_is_absolute_and_inclusive(capsys):
+    check_exponent("edge", -0.45, -0.5, 0.0500001)
+    with pytest.raises(CheckFailed):
+        check_exponent("just outside", -0.449, -0.5, 0.05)
+    with pytest.raises(CheckFailed):
+        check_exponent("inf fitted", math.inf, -0.5, 0.05)
+
+
+def test_check_true_detail_must_be_a_string():
+    with pytest.raises(TypeError, match=r"^detail must be a string"):
+        check_true("x", True, 5)

@@ -116,3 +116,88 @@ def test_orthonormal_needs_n_at_most_d():
 def test_rejects_bad_generator():
     with pytest.raises(TypeError, match="generator"):
         random_embeddings(3, 4, generator=42)
+
+
+# ----------------------------------------------------------------------------- issue 7: dtypes, devices
+
+@pytest.mark.parametrize("dtype, exc", [(torch.int64, ValueError), (torch.bool, ValueError),
+                                        (torch.complex64, ValueError), ("float32", TypeError),
+                                        (None, TypeError), (float, TypeError)])
+def test_rejects_non_floating_dtype(dtype, exc):
+    with pytest.raises(exc, match="dtype"):
+        random_embeddings(3, 4, dtype=dtype)
+
+
+@pytest.mark.parametrize("device, exc", [("gpu", ValueError), (0, TypeError), ("tpu", ValueError),
+                                         (torch.float32, TypeError)])
+def test_rejects_bad_device(device, exc):
+    with pytest.raises(exc, match="device"):
+        random_embeddings(3, 4, device=device)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message without CUDA")
+def test_cuda_without_cuda_is_a_clear_value_error():
+    with pytest.raises(ValueError, match="CUDA"):
+        random_embeddings(3, 4, device="cuda")
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    (dict(n=True), TypeError, "n"), (dict(d=torch.tensor(True)), TypeError, "d"),
+    (dict(trials=10**400), ValueError, "trials"), (dict(n=torch.tensor(2 + 0j)), TypeError, "n"),
+])
+def test_rejects_bool_complex_and_huge_integers(kwargs, exc, name):
+    args = dict(n=3, d=4, trials=1)
+    args.update(kwargs)
+    with pytest.raises(exc, match=f"^{name} must"):
+        random_embeddings(**args)
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "sphere", "orthonormal"])
+def test_float32_and_float64_runs_of_a_seed_agree_up_to_rounding(kind):
+    """One float64 draw, then a cast: the float32 run is the rounded float64 run."""
+    e64 = random_embeddings(5, 9, 3, kind, torch.Generator().manual_seed(11), dtype=torch.float64)
+    e32 = random_embeddings(5, 9, 3, kind, torch.Generator().manual_seed(11), dtype=torch.float32)
+    e16 = random_embeddings(5, 9, 3, kind, torch.Generator().manual_seed(11), dtype=torch.float16)
+    assert e32.dtype == torch.float32 and e16.dtype == torch.float16
+    assert torch.equal(e32, e64.float())
+    assert torch.equal(e16, e64.half())
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "sphere", "orthonormal"])
+def test_chunked_draw_keeps_the_law_and_the_seed(kind, monkeypatch):
+    """Large draws go in chunks of trials (bounded float64 memory): same law, reproducible."""
+    import amtools.embeddings as emb
+
+    monkeypatch.setattr(emb, "_DRAW_CHUNK", 2 * 6 * 8)          # 2 trials per chunk
+    a = random_embeddings(6, 8, 5, kind, torch.Generator().manual_seed(3), dtype=torch.float64)
+    b = random_embeddings(6, 8, 5, kind, torch.Generator().manual_seed(3), dtype=torch.float32)
+    assert a.shape == (5, 6, 8) and torch.equal(b, a.float())
+    assert len({tuple(x.flatten().tolist()) for x in a}) == 5      # trials differ
+    if kind == "sphere":
+        torch.testing.assert_close(a.norm(dim=-1), torch.ones(5, 6, dtype=torch.float64))
+    if kind == "orthonormal":
+        torch.testing.assert_close(a @ a.transpose(1, 2), torch.eye(6, dtype=torch.float64).expand(5, 6, 6))
+
+
+def test_orthonormal_rotation_is_haar_uniform():
+    """Without the sign correction, Q's diagonal is biased (QR makes diag(R) > 0): test its law.
+
+    For a Haar-uniform rotation the first row is uniform on the sphere: its first coordinate has
+    mean 0 and variance 1/d (sign-uncorrected Householder QR gives a clearly negative mean).
+    """
+    d, trials = 4, 4000
+    E = random_embeddings(d, d, trials, "orthonormal", torch.Generator().manual_seed(0), dtype=torch.float64)
+    first = E[:, 0, 0]
+    se = (1 / d / trials) ** 0.5
+    assert abs(first.mean().item()) < 4 * se
+    assert first.pow(2).mean().item() == pytest.approx(1 / d, abs=4 * (2 / d**2 / trials) ** 0.5 + 0.01)
+    diag = torch.diagonal(E, dim1=-2, dim2=-1)
+    assert abs(diag.mean().item()) < 4 * se
+
+
+def test_sphere_is_uniform_not_just_unit():
+    """Uniform on the sphere: each coordinate has mean 0 and second moment 1/d."""
+    d = 5
+    E = random_embeddings(4000, d, 1, "sphere", torch.Generator().manual_seed(2), dtype=torch.float64)[0]
+    assert E.mean(0).abs().max().item() < 4 * (1 / d / 4000) ** 0.5
+    torch.testing.assert_close(E.pow(2).mean(0), torch.full((d,), 1 / d, dtype=torch.float64), atol=0.02, rtol=0)

@@ -112,3 +112,11 @@ def test_memory_error_lets_the_stub_through():
 def test_memory_error_rejects_typical_slips(wrong, case):
     with pytest.raises(ExerciseFailed, match=case):
         check_memory_error(wrong)
+
+
+def test_memory_error_names_the_shared_draw_slip():
+    # One draw copied across trials gets its own hint, not the weighting hint of the value case.
+    with pytest.raises(ExerciseFailed, match="q = p") as err:
+        check_memory_error(memory_error_one_draw)
+    assert "shared by every trial" in str(err.value)
+    assert "1/N" not in str(err.value)

@@ -37,7 +37,9 @@ def test_expected_error_lets_the_stub_through() -> None:
 
 @pytest.mark.parametrize("wrong, case, slip", [
     (lambda p, Ts, M: torch.stack([(p.double() * (1 - p.double()) ** float(T)).sum() for T in Ts]),
-     "two equally likely inputs", "1 - 1/M"),
+     "two equally likely inputs", "missing mass m_T itself"),
+    (lambda p, Ts, M: torch.stack([(1 / M) * (p.double() * (1 - p.double()) ** float(T)).sum() for T in Ts]),
+     "two equally likely inputs", "right guess, 1/M"),
     (lambda p, Ts, M: torch.stack([(1 - 1 / M) * (p.double() * torch.exp(-float(T) * p.double())).sum()
                                    for T in Ts]),
      "two equally likely inputs", "exp"),

@@ -97,7 +97,7 @@ def test_recall_grid_rejects_empty_and_bad_sizes():
         recall_grid([], [4])
     with pytest.raises(ValueError, match="ds"):
         recall_grid([4], [])
-    with pytest.raises(ValueError, match="n_stored"):
+    with pytest.raises(ValueError, match="ns must be >= 1"):
         recall_grid([0], [4])
     with pytest.raises(ValueError, match="statistic"):
         recall_grid([4], [8], statistic="median")
@@ -105,7 +105,7 @@ def test_recall_grid_rejects_empty_and_bad_sizes():
         recall_grid([4], [8], kind="uniform")
     with pytest.raises(ValueError, match="M"):
         recall_grid([4], [8], M=1)
-    with pytest.raises(ValueError, match="n <= d"):
+    with pytest.raises(ValueError, match=r"every n in ns and M <= every d in ds, got max\(ns\)=16, M=5"):
         recall_grid([4, 16], [8], kind="orthonormal")
 
 
@@ -143,8 +143,15 @@ def test_recall_result_perfect_counts_all_right_trials():
     (dict(seed=-1), ValueError, "seed"),
     (dict(seed=0.5), TypeError, "seed"),
     (dict(kind="uniform"), ValueError, "kind"),
-    (dict(n_stored=9, d=8, kind="orthonormal"), ValueError, "n <= d"),
-    (dict(n_stored=4, d=4, M=5, kind="orthonormal"), ValueError, "n <= d"),
+    (dict(n_stored=9, d=8, kind="orthonormal"), ValueError, "n_stored <= d .*, got n_stored=9 > d=8"),
+    (dict(n_stored=4, d=4, M=5, kind="orthonormal"), ValueError, "M <= d .*, got M=5 > d=4"),
+    (dict(n_stored=2, d=4, M=5, kind="orthonormal"), ValueError, "got M=5 > d=4"),
+    (dict(kind=None), ValueError, "kind"),
+    (dict(n_stored=True), TypeError, "n_stored"),
+    (dict(d=torch.tensor(True)), TypeError, "d must"),
+    (dict(seed=2**64), ValueError, "seed"),
+    (dict(seed=10**400), ValueError, "seed"),
+    (dict(n_stored=10**6, d=10**4), ValueError, "n_stored=1000000, d=10000"),
 ])
 def test_stored_recall_rejects_bad_arguments(kwargs, exc, name):
     args = dict(n_stored=4, d=8, M=3, trials=2)
@@ -332,3 +339,112 @@ def test_scaling_explorer_builds_a_widget():
 def test_scaling_explorer_rejects_bad_arguments(kwargs, exc, name):
     with pytest.raises(exc, match=name):
         scaling_explorer(**kwargs)
+
+
+# ---------------------------------------------------------------- issue 7: sizes, names, costs
+
+def test_stored_recall_names_the_users_argument_not_the_internal_n():
+    """n_stored=2 with M=5 outputs in d=4: the message is about M, never about an 'n=5' the user never passed."""
+    with pytest.raises(ValueError) as info:
+        stored_recall(2, 4, M=5, kind="orthonormal")
+    assert "M=5" in str(info.value) and "n=5" not in str(info.value)
+
+
+@pytest.mark.parametrize("ns, exc", [
+    ([2.5, 4], ValueError), ([4, math.nan], ValueError), ([math.inf], ValueError), (5, TypeError),
+    (torch.tensor(5), TypeError), (np.array([2.5]), ValueError), ("4", TypeError), ([True], TypeError),
+    ([4, "8"], TypeError), (torch.tensor([[4]]), TypeError), ([2**64], ValueError), ([-1], ValueError),
+    (None, TypeError), ({4: 1}, TypeError),
+])
+def test_recall_grid_refuses_non_integer_or_scalar_sizes(ns, exc):
+    with pytest.raises(exc, match="ns"):
+        recall_grid(ns, [8], trials=1)
+    with pytest.raises(exc, match="ds"):
+        recall_grid([4], ns, trials=1)
+
+
+def test_recall_grid_integral_floats_are_the_same_sizes():
+    ints = recall_grid([3, 9], [4, 16], M=3, trials=3, seed=1)
+    for ns, ds in (([3.0, 9.0], [4.0, 16.0]), (torch.tensor([3.0, 9.0]), torch.tensor([4, 16])),
+                   (np.array([3.0, 9.0]), np.array([4, 16]))):
+        assert torch.equal(recall_grid(ns, ds, M=3, trials=3, seed=1), ints)
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    (dict(M=1.5), TypeError, "M"), (dict(trials=True), TypeError, "trials"), (dict(seed=-1), ValueError, "seed"),
+    (dict(kind=3), ValueError, "kind"), (dict(statistic=None), ValueError, "statistic"),
+    (dict(ns=[10**5], ds=[10**4]), ValueError, "ns and ds.*n=100000, d=10000"),
+])
+def test_recall_grid_checks_everything_before_computing(kwargs, exc, name):
+    args = dict(ns=[4], ds=[8], trials=2)
+    args.update(kwargs)
+    with pytest.raises(exc, match=name):
+        recall_grid(**args)
+
+
+def test_stored_recall_memory_cap_admits_the_books_sizes():
+    from amtools.explore import MAX_RECALL_ENTRIES
+
+    assert 200 * ((700 + 5) * 512 + 512 * 512) <= MAX_RECALL_ENTRIES   # paper profile of the chapter
+    with pytest.raises(ValueError, match="d=20000"):
+        stored_recall(1, 20_000, trials=1)                               # a 20000 x 20000 memory
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(T=10**9), "T=1000000000 with trials=10 needs 160 GB"),
+    (dict(T=2**62), "T="), (dict(trials=10**5), "trials=100000"),
+    (dict(N=10**6), "N=1000000"), (dict(d=10**6), "d=1000000"), (dict(M=10**5), "M=100000"),
+    (dict(points=10**6), "points must be <="),
+])
+def test_scaling_view_refuses_huge_sizes_before_allocating(kwargs, name):
+    args = dict(alpha=2.0, scheme="fill", d=20, T=100, N=30, M=3, trials=10, points=3)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=name):
+        scaling_view(**args)
+
+
+def test_scaling_view_memory_caps_admit_the_book_and_widget_sizes():
+    from amtools.explore import MAX_EMBEDDING_ENTRIES, MAX_SAMPLES, _check_view_cost
+
+    for trials in (10, 50):
+        assert _check_view_cost(1000, 5, 1000, 10**4, trials, 12) == (1000, 10**4)
+    assert _check_view_cost(30, 3, 5, 7, 1, 3) == (1000, 10**4)
+    assert 10 * 10**4 <= MAX_SAMPLES and MAX_EMBEDDING_ENTRIES == 2**28
+
+
+@pytest.mark.parametrize("kwargs, name", [(dict(N=10**6), "N=1000000"), (dict(trials=10**5), "trials")])
+def test_scaling_explorer_refuses_sizes_its_sliders_cannot_run(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        scaling_explorer(**kwargs)
+
+
+def test_capacity_explorer_refuses_sizes_its_sliders_cannot_run():
+    with pytest.raises(ValueError, match="trials=100000"):
+        capacity_explorer(trials=10**5)
+
+
+@pytest.mark.parametrize("bad, exc", [
+    ("ax", TypeError), (3, TypeError), (np.zeros(2), TypeError), ([None], TypeError),
+])
+def test_plot_recall_refuses_a_bad_ax(bad, exc):
+    r = stored_recall(4, 8, M=3, trials=2)
+    with pytest.raises(exc, match="ax must be a matplotlib Axes"):
+        plot_recall(r, ax=bad)
+
+
+def test_plot_scaling_view_refuses_bad_axes():
+    v = scaling_view(2.0, "fill", 20, 30, N=30, trials=1, points=3)
+    _, ax = plt.subplots()
+    for bad in (ax, "ab", 3, [ax, "x"], [ax, None], {"a": ax}):
+        with pytest.raises(TypeError, match="axes"):
+            plot_scaling_view(v, axes=bad)
+    with pytest.raises(ValueError, match="two matplotlib Axes, got 1"):
+        plot_scaling_view(v, axes=[ax])
+    _, grid = plt.subplots(2, 2)
+    with pytest.raises(ValueError, match="got 4"):
+        plot_scaling_view(v, axes=grid)
+    _, two_rows = plt.subplots(2, 2)
+    row = two_rows[0]
+    assert plot_scaling_view(v, axes=row) is row               # a row of a subplot grid
+    _, pair = plt.subplots(1, 2)
+    assert plot_scaling_view(v, axes=tuple(pair)) == tuple(pair)

@@ -119,3 +119,73 @@ def test_rejects_mismatched_lengths_too_few_points_and_constant_x():
         fit_power_law([], [])
     with pytest.raises(ValueError, match="x must contain at least two distinct values"):
         fit_power_law([2.0, 2.0, 2.0], [1.0, 2.0, 3.0])
+
+
+# ----------------------------------------------------------------------------- issue 7
+
+@pytest.mark.parametrize("bad", [
+    [1 + 1j, 2.0, 3.0],                              # complex: never drop the imaginary part
+    np.array([1.0, 2.0, 3.0], dtype=complex),
+    torch.tensor([1.0, 2.0, 3.0], dtype=torch.complex64),
+    [True, 2.0, 3.0],
+    np.array([True, True, False]),
+    torch.tensor([True, True, True]),
+    ["1", "2", "3"],                                 # strings of digits are not numbers
+    [1.0, None, 3.0],
+])
+@pytest.mark.parametrize("which", ["x", "y"])
+def test_rejects_complex_bool_and_string_values(bad, which):
+    good = [1.0, 2.0, 4.0]
+    args = (bad, good) if which == "x" else (good, bad)
+    with pytest.raises(TypeError, match=rf"^{which} must"):
+        fit_power_law(*args)
+
+
+def test_rejects_integers_too_large_for_a_float():
+    with pytest.raises(ValueError, match=r"^y holds a number too large"):
+        fit_power_law([1.0, 2.0, 3.0], [1, 2, 10**400])
+
+
+@FAST
+@given(k=st.floats(-300.0, 300.0), log_c=st.floats(-2000.0, 2000.0), lo=st.floats(0.0, 20.0),
+       span=st.floats(0.5, 5.0), n=st.integers(3, 12))
+def test_steep_fits_stay_exact_in_log_space(k, log_c, lo, span, n):
+    # y = exp(log_c + k log x) with every y representable; c = exp(log_c) itself may not be
+    lx = np.linspace(lo, lo + span, n) * math.log(10)
+    ly = log_c + k * lx
+    if np.abs(ly).max() > 700:
+        return
+    fit = fit_power_law(np.exp(lx), np.exp(ly))
+    assert fit.exponent == pytest.approx(k, rel=1e-8, abs=1e-8)
+    assert fit.log_prefactor == pytest.approx(log_c, rel=1e-8, abs=1e-6)
+    try:
+        assert fit.prefactor == pytest.approx(math.exp(log_c), rel=1e-6)
+    except OverflowError:
+        assert fit.prefactor == math.inf
+    np.testing.assert_allclose(fit(np.exp(lx)), np.exp(ly), rtol=1e-6)
+
+
+def test_steep_fit_that_used_to_overflow():
+    x = np.logspace(8, 10, 5)
+    y = 1e-10 * (x / 1e10) ** -40.0
+    fit = fit_power_law(x, y)                         # exp(log c) = exp(898) overflowed
+    assert fit.exponent == pytest.approx(-40.0)
+    assert fit.prefactor == math.inf and fit.log_prefactor == pytest.approx(898.0081862676782)
+    np.testing.assert_allclose(fit(x), y, rtol=1e-9)
+    assert "prefactor=inf" in repr(fit)
+
+
+def test_evaluating_a_fit():
+    fit = PowerLawFit(2.0, 3.0, 0.1)
+    assert fit.log_prefactor == pytest.approx(math.log(3.0))
+    np.testing.assert_allclose(fit([0.0, 1.0, 2.0]), [0.0, 3.0, 12.0])
+    assert PowerLawFit(-1.0, 2.0, 0.1)(0.0) == math.inf
+    np.testing.assert_allclose(PowerLawFit(0.0, 2.0, 0.1)([0.0, 5.0]), [2.0, 2.0])
+    with pytest.raises(ValueError, match=r"^x must be >= 0"):
+        fit([-1.0])
+    with pytest.raises(ValueError, match=r"^x must be >= 0"):
+        fit(float("nan"))
+    with pytest.raises(TypeError, match=r"^x must"):
+        fit(torch.tensor([1 + 1j]))
+    with pytest.raises(TypeError, match=r"^x must"):
+        fit("3")

@@ -284,3 +284,113 @@ def test_scores_rejects_mismatched_trials_and_dtypes() -> None:
     with pytest.raises(TypeError, match="dtype"):
         am.memory_matrix(torch.ones(5), torch.zeros(5, 4), torch.zeros(2, 4, dtype=torch.float64),
                          torch.zeros(5, dtype=torch.long))
+
+
+# ----------------------------------------------------------------------------- issue 7: non-finite values
+
+@pytest.mark.parametrize("which, name", [(0, "q"), (1, "E"), (2, "U")])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_memory_matrix_rejects_non_finite_inputs(which, name, bad):
+    args = list(_args())
+    args[which] = args[which].clone()
+    args[which].view(-1)[1] = bad
+    with pytest.raises(ValueError, match=rf"^{name} must contain only finite"):
+        memory_matrix(*args)
+
+
+@pytest.mark.parametrize("fn", [scores, decode])
+@pytest.mark.parametrize("which, name", [(0, "W"), (1, "E"), (2, "U")])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_scores_and_decode_reject_non_finite_inputs(fn, which, name, bad):
+    args = [torch.randn(3, 4), torch.randn(5, 4), torch.randn(2, 3)]
+    args[which].view(-1)[-1] = bad
+    with pytest.raises(ValueError, match=rf"^{name} must contain only finite"):
+        fn(*args)
+
+
+def test_decode_never_returns_class_zero_for_overflowing_scores():
+    # Finite inputs whose scores overflow: inf - inf gives NaN scores, which argmax would
+    # silently turn into a class. decode must refuse instead.
+    W = torch.eye(2, dtype=torch.float64) * 1e300
+    E = torch.tensor([[1e300, -1e300], [1.0, 2.0]], dtype=torch.float64)
+    U = torch.tensor([[1.0, 1.0], [0.0, 1.0]], dtype=torch.float64)
+    with pytest.raises(ValueError, match="scores overflowed"):
+        decode(W, E, U)
+    with pytest.raises(ValueError, match="scores overflowed"):
+        scores(W, E, U)
+    with pytest.raises(ValueError, match="W overflowed"):
+        memory_matrix(torch.full((2,), 1e300, dtype=torch.float64), E, U, torch.tensor([0, 1]))
+
+
+# ----------------------------------------------------------------------------- issue 7: dtypes and shapes
+
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64])
+def test_memory_matrix_accepts_any_integer_dtype_for_targets(dtype):
+    q, E, U, targets = _args(N=6, M=3, d=4)
+    expected = memory_matrix(q, E, U, targets)
+    torch.testing.assert_close(memory_matrix(q, E, U, targets.to(dtype)), expected, rtol=0, atol=0)
+    batched = memory_matrix(q, E, U, torch.stack([targets, targets.flip(0)]).to(dtype))
+    torch.testing.assert_close(batched[1], memory_matrix(q, E, U, targets.flip(0)), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("pred_shape, target_shape", [((3, 4), (2, 4)), ((2, 3, 4), (3, 2, 4)),
+                                                      ((5, 4), (4, 5, 4, 4))])
+def test_generalization_error_rejects_shapes_that_do_not_broadcast(pred_shape, target_shape):
+    p = zipf(4, 1.0)
+    with pytest.raises(ValueError, match=r"^pred and targets must have broadcastable shapes"):
+        generalization_error(torch.zeros(pred_shape, dtype=torch.long),
+                             torch.zeros(target_shape, dtype=torch.long), p)
+
+
+def test_generalization_error_mixed_integer_dtypes():
+    p = zipf(6, 1.0)
+    pred = torch.tensor([0, 1, 2, 0, 255, 2], dtype=torch.uint8)
+    targets = torch.tensor([0, 1, 2, 0, 1, 1], dtype=torch.int32)
+    err = generalization_error(pred, targets, p)
+    assert err.item() == pytest.approx(p[4].item() + p[5].item(), abs=1e-15)
+    assert generalization_error(pred[None].long(), targets.to(torch.int8), p).tolist() == [err.item()]
+
+
+@pytest.mark.parametrize("which", ["pred", "targets"])
+def test_generalization_error_rejects_negative_outputs(which):
+    p = zipf(4, 1.0)
+    good, bad = torch.arange(4), torch.tensor([[0, 1, 2, 3], [0, -1, 2, 3]])
+    args = dict(pred=good, targets=good, p=p)
+    args[which] = bad
+    with pytest.raises(ValueError, match=rf"^{which} must hold outputs >= 0"):
+        generalization_error(**args)
+
+
+def test_batched_q_with_shared_embeddings_stores_one_memory_per_trial():
+    rng = np.random.default_rng(3)
+    N, M, d, trials = 6, 3, 5, 4
+    q = torch.from_numpy(rng.random((trials, N)))
+    E = torch.from_numpy(rng.standard_normal((N, d)))          # shared by every trial
+    U = torch.from_numpy(rng.standard_normal((M, d)))
+    targets = torch.from_numpy(rng.integers(0, M, N))
+    W = memory_matrix(q, E, U, targets)
+    assert W.shape == (trials, d, d)
+    for t in range(trials):
+        torch.testing.assert_close(W[t], memory_matrix(q[t], E, U, targets), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(W[t].numpy(), brute_memory(q[t], E, U, targets), atol=1e-10)
+    s = scores(W, E, U)                                        # batched W, shared E and U
+    assert s.shape == (trials, N, M)
+    for t in range(trials):
+        torch.testing.assert_close(s[t], scores(W[t], E, U), rtol=1e-12, atol=1e-12)
+    assert torch.equal(decode(W, E, U), s.argmax(-1))
+    # different weights give different memories: the trials are not one broadcast copy
+    assert not torch.allclose(W[0], W[1])
+
+
+def test_fewer_inputs_than_outputs_one_dimension_and_two_outputs():
+    # N < M: every input decodes to its own output with orthonormal embeddings
+    E = torch.eye(5, dtype=torch.float64)[:2]
+    U = torch.eye(5, dtype=torch.float64)
+    targets = torch.tensor([4, 1])
+    assert decode(memory_matrix(torch.ones(2), E, U, targets), E, U).tolist() == [4, 1]
+    # d = 1, M = 2: scores are products of scalars, u_y w e_x
+    W = memory_matrix(torch.tensor([2.0]), torch.tensor([[3.0]]), torch.tensor([[1.0], [-1.0]]),
+                      torch.tensor([1]))
+    assert W.tolist() == [[-6.0]]
+    assert scores(W, torch.tensor([[1.0]]), torch.tensor([[1.0], [-1.0]])).tolist() == [[-6.0, 6.0]]
+    assert decode(W, torch.tensor([[1.0]]), torch.tensor([[1.0], [-1.0]])).tolist() == [1]

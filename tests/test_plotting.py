@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
@@ -161,3 +163,121 @@ def test_plain_log_ticks_leaves_other_axis_alone(ax):
 def test_plain_log_ticks_rejects_non_positive_or_empty(ax, kwargs):
     with pytest.raises(ValueError, match="ticks"):
         plain_log_ticks(ax, **kwargs)
+
+
+# ---------------------------------------------------------------- issue 7: bad axes, values, ticks
+
+NOT_AXES = [None, "ax", 3, np.zeros(2), [1, 2], plt]
+
+
+@pytest.mark.parametrize("bad", NOT_AXES)
+def test_helpers_refuse_a_non_axes_ax(bad):
+    with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
+        band(bad, [1, 2], [1.0, 2.0])
+    with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
+        guide_line(bad, [1, 2], -1.0, 1.0)
+    with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
+        plain_log_ticks(bad, x=[1, 2])
+
+
+def test_an_array_of_axes_gets_a_hint():
+    _, axes = plt.subplots(1, 2)
+    with pytest.raises(TypeError, match=r"index the array: axes\[0\]"):
+        band(axes, [1, 2], [1.0, 2.0])
+
+
+@pytest.mark.parametrize("name, x, values, exc", [
+    ("values", [1, 2], np.ones((2, 2, 2)), ValueError),
+    ("values", [1, 2], [[1.0, np.nan], [1.0, 2.0]], ValueError),
+    ("values", [1, 2], [1.0, np.inf], ValueError),
+    ("values", [1, 2], "ab", TypeError),
+    ("values", [1, 2], None, TypeError),
+    ("values", [1, 2], torch.tensor([1 + 1j, 2j]), TypeError),
+    ("values", [1, 2], torch.tensor([True, False]), TypeError),
+    ("values", [1, 2], [[1.0, 2.0], [1.0]], ValueError),
+    ("values", [1, 2], 3.0, ValueError),
+    ("values", [], np.zeros((2, 0)), ValueError),
+    ("values", [1, 2], [10**400, 1], TypeError),
+    ("x", [1, np.nan], [1.0, 2.0], ValueError),
+    ("x", [[1, 2]], [1.0, 2.0], ValueError),
+    ("x", "12", [1.0, 2.0], TypeError),
+    ("x", {1: 2, 3: 4}, [1.0, 2.0], TypeError),
+    ("x", [1j, 2j], [1.0, 2.0], TypeError),
+])
+def test_band_refuses_bad_x_and_values(ax, name, x, values, exc):
+    with pytest.raises(exc, match=name):
+        band(ax, x, values)
+    assert len(ax.lines) == 0                # nothing drawn
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    (dict(label=3), TypeError, "label"), (dict(color="not-a-colour"), ValueError, "color"),
+    (dict(color=5), ValueError, "color"), (dict(bogus=1), TypeError, "keyword"),
+])
+def test_band_refuses_bad_label_colour_and_keywords(ax, kwargs, exc, name):
+    with pytest.raises(exc, match=name):
+        band(ax, [1, 2], [[1.0, 2.0], [2.0, 3.0]], **kwargs)
+
+
+@pytest.mark.parametrize("args, exc, name", [
+    (([0, 1], -1.0, 1.0), ValueError, "x must be positive"),
+    (([-1, 1], 0.5, 1.0), ValueError, "x must be positive"),
+    (([1, np.inf], -1.0, 1.0), ValueError, "x must contain only finite"),
+    (([1, 2], "1", 1.0), TypeError, "exponent"),
+    (([1, 2], np.nan, 1.0), ValueError, "exponent"),
+    (([1, 2], 1j, 1.0), TypeError, "exponent"),
+    (([1, 2], -1.0, None), TypeError, "prefactor"),
+    (([1, 2], -1.0, math.inf), ValueError, "prefactor"),
+    (([1, 2], -1.0, 10**400), ValueError, "prefactor"),
+    (([1e10, 1e300], 5.0, 1.0), ValueError, "overflows"),
+    ((None, -1.0, 1.0), TypeError, "x must be"),
+])
+def test_guide_line_refuses_bad_arguments(ax, args, exc, name):
+    with pytest.raises(exc, match=name):
+        guide_line(ax, *args)
+    assert len(ax.lines) == 0
+
+
+def test_guide_line_refuses_bad_label_and_colour(ax):
+    with pytest.raises(TypeError, match="label"):
+        guide_line(ax, [1, 2], -1.0, 1.0, label=["a"])
+    with pytest.raises(ValueError, match="color"):
+        guide_line(ax, [1, 2], -1.0, 1.0, color=None)
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    (dict(x="10"), TypeError, "x ticks"), (dict(y=[1, "a"]), TypeError, "y ticks"),
+    (dict(x=5), ValueError, "x ticks"), (dict(y=[[1, 2]]), ValueError, "y ticks"),
+    (dict(x=[1, math.nan]), ValueError, "x ticks"), (dict(y=[1, math.inf]), ValueError, "y ticks"),
+    (dict(x=[1 + 1j]), TypeError, "x ticks"), (dict(x=torch.tensor([True])), TypeError, "x ticks"),
+    (dict(x={1: 2}), TypeError, "x ticks"), (dict(y=np.array([])), ValueError, "y ticks"),
+])
+def test_plain_log_ticks_refuses_bad_ticks(ax, kwargs, exc, name):
+    with pytest.raises(exc, match=name):
+        plain_log_ticks(ax, **kwargs)
+
+
+def test_plain_log_ticks_changes_nothing_when_one_axis_is_bad(ax):
+    before = ax.xaxis.get_major_locator()
+    with pytest.raises(ValueError, match="y ticks"):
+        plain_log_ticks(ax, x=[1, 2], y=[0, 1])
+    assert ax.xaxis.get_major_locator() is before
+
+
+def test_plain_log_ticks_accepts_tensors_and_arrays(ax):
+    plain_log_ticks(ax, x=torch.tensor([10, 20]), y=np.array([0.1, 0.5]))
+    np.testing.assert_allclose(ax.get_xticks(), [10, 20])
+    np.testing.assert_allclose(ax.get_yticks(), [0.1, 0.5])
+
+
+@pytest.mark.parametrize("trials, exc", [(True, TypeError), (2.0, TypeError), (10**400, ValueError),
+                                         (-1, ValueError), (None, TypeError)])
+def test_band_caption_refuses_bad_trials(trials, exc):
+    with pytest.raises(exc, match="trials"):
+        amtools.plotting.band_caption(trials, "data")
+
+
+@pytest.mark.parametrize("randomness", [None, 3, b"data", ""])
+def test_band_caption_refuses_bad_randomness(randomness):
+    with pytest.raises(TypeError, match="randomness"):
+        amtools.plotting.band_caption(3, randomness)

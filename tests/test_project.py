@@ -22,7 +22,8 @@ def test_environment_yml_installs_the_same_extras() -> None:
     match = re.fullmatch(r"-e\s+\.\[([a-z0-9_,\- ]+)\]", editable[0].strip())
     assert match, f"cannot parse {editable[0]!r}"
     extras = {e.strip() for e in match.group(1).split(",")}
-    assert extras == set(PYPROJECT["project"]["optional-dependencies"]), (
+    # every extra but "dev" (mutation testing, `make mutation`), which readers do not need
+    assert extras == set(PYPROJECT["project"]["optional-dependencies"]) - {"dev"}, (
         f"environment.yml extras {extras} differ from pyproject.toml's")
 
 
@@ -83,3 +84,15 @@ def test_makefile_and_ci() -> None:
     assert commands == ["make test"], f".ci/run must call the README's test command only, has {commands}"
     readme = (ROOT / "README.md").read_text()
     assert "make test" in readme and "make book" in readme
+
+
+def test_mutation_testing_is_wired_but_not_in_make_test() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^mutation:", makefile, re.M) and "tests/mutation_report.py" in makefile
+    test_recipe = re.search(r"^test:.*?(?=^\S)", makefile, re.M | re.S).group(0)
+    assert "mutmut" not in test_recipe and "mutation" not in test_recipe
+    assert any(d.startswith("mutmut") for d in PYPROJECT["project"]["optional-dependencies"]["dev"])
+    mutmut = PYPROJECT["tool"]["mutmut"]
+    for module in ("zipf", "embeddings", "memory", "storage", "theory", "fitting", "checks"):
+        assert f"amtools/{module}.py" in mutmut["only_mutate"]
+    assert "mutants" in PYPROJECT["tool"]["pytest"]["ini_options"]["norecursedirs"]

@@ -65,3 +65,36 @@ def test_glue_is_a_no_op_without_myst_nb(monkeypatch) -> None:
 
     monkeypatch.setattr(builtins, "__import__", no_myst)
     assert prose.glue("zipf-x", 1.5) is None
+
+
+@pytest.mark.parametrize("value, digits, text", [
+    (2.5e-05, 2, "2.5 × 10⁻⁵"), (-0.4871, 3, "−0.487"), (123456789, 2, "1.2 × 10⁸"), (0.0, 2, "0"),
+    (12, 2, "12"), (0.0012345, 3, "0.00123"), (9.99e-5, 2, "1.0 × 10⁻⁴"), (-7.3e-4, 2, "−7.3 × 10⁻⁴"),
+    (1999.6, 3, "2000"), (0.5, 1, "0.5"), (torch.tensor(3.14159, dtype=torch.float64), 3, "3.14")])
+def test_number_writes_values_for_sentences(value, digits, text) -> None:
+    assert prose.number(value, digits) == text
+
+
+def test_number_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="value"):
+        prose.number(math.nan)
+    with pytest.raises(TypeError, match="value"):
+        prose.number("1.0")
+    with pytest.raises(ValueError, match="digits"):
+        prose.number(1.0, 0)
+
+
+@pytest.mark.parametrize("value, error", [
+    (torch.tensor(1j), TypeError), (torch.tensor(True), TypeError), (np.complex128(1), TypeError),
+    (np.float64(math.nan), ValueError), (torch.tensor(math.inf), ValueError), (np.array([1.0, 2.0]), TypeError),
+    ({}, TypeError), (b"text", TypeError),
+])
+def test_glue_rejects_odd_numbers_naming_value(value, error) -> None:
+    with pytest.raises(error, match="value"):
+        am.glue("zipf-x", value)
+
+
+@pytest.mark.parametrize("key", [None, b"zipf-x", True, ["zipf-x"]])
+def test_glue_rejects_non_string_keys(key) -> None:
+    with pytest.raises(TypeError, match="key"):
+        am.glue(key, 1.0)

@@ -163,3 +163,20 @@ def test_pages_link_with_doc_roles() -> None:
     for page in BOOK.glob("*.md"):
         hits = re.findall(pattern, page.read_text(), re.I)
         assert not hits, f"{page.name}: link with {{doc}}, never {hits}"
+
+
+def _pages() -> list[tuple[str, str]]:
+    pages = [(p.name, "\n".join(markdown(p))) for p in NOTEBOOKS]
+    return pages + [(p.name, p.read_text()) for p in sorted(BOOK.glob("*.md"))]
+
+
+def test_book_statements_are_named_not_numbered() -> None:
+    """The papers' results are "Proposition 1", "Theorem 2"...; the book's own statements carry no
+    number (``:nonumber:``) and are cited by name (``{prf:ref}`the ... proposition <label>```), so the
+    two never collide and no reference renders as an empty "Proposition "."""
+    for name, text in _pages():
+        for m in re.finditer(r"`{3,}\{prf:(\w+)\}.*\n((?::\w+:.*\n)*)", text):
+            if m.group(1) != "proof" and ":label:" in m.group(2):
+                assert ":nonumber:" in m.group(2), f"{name}: give {{prf:{m.group(1)}}} ... :nonumber:"
+        bare = re.findall(r"\{prf:ref\}`[^<`]*`", text)
+        assert not bare, f"{name}: cite book statements with link text, {{prf:ref}}`the ... <label>`: {bare}"

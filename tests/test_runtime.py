@@ -194,3 +194,126 @@ def test_gpu_setup_and_generator(no_profile, capsys):
     err = amtools.generalization_error(pred, targets, p)
     assert err.device.type == "cuda"
     assert (err <= (counts == 0).double() @ p + 1e-6).all()
+
+
+# ---------------------------------------------------------------- reproducibility that can fail
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 7, 31, 32, 33, 2**32 + 5, 2**63 - 1])
+def test_each_generator_gets_the_seed_itself(seed):
+    """Python and torch get ``seed``, NumPy ``seed mod 2**32``: compared with freshly seeded generators."""
+    gen = seed_everything(seed)
+    assert [random.random() for _ in range(3)] == _python_draws(seed)
+    seed_everything(seed)
+    assert [random.random() for _ in range(3)] == _python_draws(seed)
+    assert np.random.rand(3).tolist() == np.random.RandomState(seed % 2**32).rand(3).tolist()
+    assert torch.equal(torch.rand(3), torch.rand(3, generator=torch.Generator().manual_seed(seed)))
+    assert torch.equal(torch.rand(3, generator=gen), torch.rand(3, generator=torch.Generator().manual_seed(seed)))
+
+
+def _python_draws(seed, n=3):
+    rng = random.Random(seed)
+    return [rng.random() for _ in range(n)]
+
+
+@pytest.mark.parametrize("a, b", [(1, 2), (0, 32), (0, 1), (2, 3), (31, 32), (5, 2**32 + 6)])
+def test_different_seeds_give_different_streams_everywhere(a, b, no_profile):
+    draws = []
+    for seed in (a, b):
+        s = setup(seed, quiet=True, style=False)
+        draws.append((torch.rand(4).tolist(), np.random.rand(4).tolist(), [random.random() for _ in range(4)],
+                      torch.rand(4, generator=s.generator).tolist(),
+                      torch.rand(4, generator=s.generator_on("cpu")).tolist()))
+    for first, second in zip(*draws):          # every generator separately
+        assert first != second
+
+
+def test_setup_generator_repeats_for_the_same_seed(no_profile):
+    a = setup(42, quiet=True, style=False)
+    b = setup(42, quiet=True, style=False)
+    assert isinstance(a.generator, torch.Generator) and a.generator.device.type == "cpu"
+    assert a.generator is not b.generator
+    x = torch.rand(5, generator=a.generator)
+    assert torch.equal(x, torch.rand(5, generator=b.generator))
+    assert torch.equal(x, torch.rand(5, generator=torch.Generator().manual_seed(42)))
+    assert a.seed == 42
+    # the generator is fresh: drawing from the global generator in between does not shift it
+    c = setup(42, quiet=True, style=False)
+    torch.rand(10)
+    assert torch.equal(x, torch.rand(5, generator=c.generator))
+
+
+def test_numpy_seed_is_the_seed_mod_2_32():
+    seed_everything(2**32 + 3)
+    folded = np.random.rand(3).tolist()
+    seed_everything(3)
+    assert np.random.rand(3).tolist() == folded
+    assert folded == np.random.RandomState(3).rand(3).tolist()
+
+
+# ---------------------------------------------------------------- devices and huge seeds
+
+CUDA = torch.cuda.is_available()
+
+
+@pytest.mark.parametrize("device, exc", [
+    ("gpu", ValueError), ("GPU", ValueError), ("cuda:0x", ValueError), ("float32", ValueError),
+    ("meta", ValueError), ("", ValueError), (0, TypeError), (1.5, TypeError), (True, TypeError),
+    (torch.float32, TypeError), (["cpu"], TypeError),
+] + ([] if CUDA else [("cuda", ValueError), ("cuda:0", ValueError), (torch.device("cuda"), ValueError)]))
+def test_bad_devices_are_refused_up_front(device, exc, no_profile):
+    with pytest.raises(exc, match="device"):
+        pick_device(device)
+    with pytest.raises(exc, match="device"):
+        setup(0, device=device, quiet=True, style=False)
+    s = setup(0, device="cpu", quiet=True, style=False)
+    with pytest.raises(exc, match="device"):
+        s.generator_on(device)
+    with pytest.raises(exc, match="device"):
+        environment_stamp(0, device, "default")
+
+
+@pytest.mark.skipif(CUDA, reason="checks the message when CUDA is absent")
+def test_cuda_without_cuda_says_so():
+    with pytest.raises(ValueError, match="CUDA.*not available"):
+        pick_device("cuda")
+
+
+@pytest.mark.parametrize("seed", [2**63, 2**64, 2**64 + 1, 10**400])
+def test_huge_seeds_are_a_value_error(seed, no_profile):
+    with pytest.raises(ValueError, match="seed"):
+        seed_everything(seed)
+    with pytest.raises(ValueError, match="seed"):
+        setup(seed, quiet=True)
+    with pytest.raises(ValueError, match="seed"):
+        environment_stamp(seed, "cpu", "default")
+
+
+@pytest.mark.parametrize("seed", [True, torch.tensor(True), torch.tensor(1.0), 1 + 0j, np.float64(1.0)])
+def test_non_integer_seeds_are_a_type_error(seed):
+    with pytest.raises(TypeError, match="seed"):
+        seed_everything(seed)
+
+
+def test_integer_like_seeds_are_accepted():
+    for seed in (np.int64(3), torch.tensor(3), np.uint32(3)):
+        a = torch.rand(2, generator=seed_everything(seed))
+        assert torch.equal(a, torch.rand(2, generator=torch.Generator().manual_seed(3)))
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    (dict(style=1), TypeError, "style"), (dict(style="yes"), TypeError, "style"),
+    (dict(quiet=None), TypeError, "quiet"), (dict(quiet=0), TypeError, "quiet"),
+])
+def test_setup_flags_must_be_bools(kwargs, exc, name, no_profile):
+    with pytest.raises(exc, match=name):
+        setup(0, **kwargs)
+
+
+@pytest.mark.parametrize("profile, exc", [("huge", ValueError), (None, TypeError), (3, TypeError)])
+def test_environment_stamp_validates_profile(profile, exc):
+    with pytest.raises(exc, match="profile"):
+        environment_stamp(0, "cpu", profile)
+
+
+def test_environment_stamp_accepts_a_device_string():
+    assert environment_stamp(1, "cpu", "default").endswith("| device cpu | seed 1 | profile default")

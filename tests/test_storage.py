@@ -11,13 +11,13 @@ import torch
 
 from amtools import (decode, fit_power_law, generalization_error, memory_matrix, scores,
                      token_counts, unseen_mass)
-from amtools.storage import SCHEMES, _draw, error_grid, storage_weights
+from amtools.storage import SCHEMES, _at_dim, _draw, error_grid, storage_weights
 
 CPU = torch.device("cpu")
 TOPS = {"fill": None, "frequency": None, "power": None, "threshold": lambda d: d // 2}
 
 
-def reference_q(tokens_t, jitter_t, p, T, scheme, rho, P):
+def reference_q(tokens_t, key_t, p, T, scheme, rho, P):
     """q for one trial by plain Python: counts, then the scheme, ranking by hand."""
     N = p.numel()
     if T == math.inf:
@@ -36,37 +36,48 @@ def reference_q(tokens_t, jitter_t, p, T, scheme, rho, P):
         w = np.where(counts > 0, phat ** rho, 0.0)
     if scheme == "threshold":
         seen = [x for x in range(N) if counts[x] > 0]
-        seen.sort(key=lambda x: -(counts[x] + jitter_t[x].item()))
+        seen.sort(key=lambda x: (-counts[x], -key_t[x].item()))   # exact ties: larger key first
         keep = np.zeros(N)
         keep[seen[:P]] = 1.0
         w = w * keep
     return torch.from_numpy(w)
 
 
-def reference_grid(N, M, alpha, ds, Ts, scheme, *, rho, top, trials, seed, dtype=torch.float64):
+def at_dim(X, d, embeddings):
+    """The embeddings at dimension d, by hand: N(0, 1/d) entries or unit rows."""
+    Xd = X[..., :d]
+    if embeddings == "sphere":
+        return Xd / Xd.norm(dim=-1, keepdim=True)
+    return Xd * math.sqrt(X.shape[-1] / d)
+
+
+def reference_grid(N, M, alpha, ds, Ts, scheme, *, rho, top, trials, seed, dtype=torch.float64,
+                   embeddings="gaussian"):
     """Per trial, d and T: memory_matrix + decode + generalization_error in float64
     (from the draws error_grid makes in ``dtype``)."""
     finite = [T for T in Ts if T != math.inf]
-    draws = _draw(N, M, alpha, max(ds), max(finite, default=0), trials, seed, "gaussian",
+    draws = _draw(N, M, alpha, max(ds), max(finite, default=0), trials, seed, embeddings,
                   CPU, dtype)
-    p, E, U = draws["p"], draws["E"].double(), draws["U"].double()
+    p, E_max, U_max = draws["p"], draws["E"].double(), draws["U"].double()
     targets = torch.arange(N) % M
     out = torch.empty(trials, len(ds), len(Ts), dtype=torch.float64)
     for t in range(trials):
         for i, d in enumerate(ds):
             P = top(d) if callable(top) else top
+            E, U = at_dim(E_max[t], d, embeddings), at_dim(U_max[t], d, embeddings)
             for j, T in enumerate(Ts):
                 tok = draws["tokens"][t] if draws["tokens"] is not None else None
-                q = reference_q(tok, draws["jitter"][t], p, T, scheme, rho, P)
-                W = memory_matrix(q, E[t, :, :d], U[t, :, :d], targets)
-                out[t, i, j] = generalization_error(decode(W, E[t, :, :d], U[t, :, :d]), targets, p)
+                q = reference_q(tok, draws["tie_key"][t], p, T, scheme, rho, P)
+                W = memory_matrix(q, E, U, targets)
+                out[t, i, j] = generalization_error(decode(W, E, U), targets, p)
     return out
 
 
+@pytest.mark.parametrize("embeddings", ["gaussian", "sphere"])
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_error_grid_matches_plain_reference(scheme):
+def test_error_grid_matches_plain_reference(scheme, embeddings):
     N, M, ds, Ts = 40, 3, [4, 16, 64], [3, 30, math.inf, 10]
-    kw = dict(rho=0.5, top=TOPS[scheme], trials=3, seed=7)
+    kw = dict(rho=0.5, top=TOPS[scheme], trials=3, seed=7, embeddings=embeddings)
     got = error_grid(N, M, 1.3, ds, Ts, scheme, device="cpu", dtype=torch.float64, **kw)
     assert got.shape == (3, 3, 4) and got.dtype == torch.float64
     want = reference_grid(N, M, 1.3, ds, Ts, scheme, **kw)
@@ -174,9 +185,20 @@ def test_large_N_runs_in_chunks_quickly():
 @pytest.mark.parametrize("kwargs, exc, name", [
     (dict(N=0), ValueError, "N"), (dict(N=2.5), TypeError, "N"), (dict(M=1), ValueError, "M"),
     (dict(alpha=-1.0), ValueError, "alpha"), (dict(ds=[]), ValueError, "ds"),
-    (dict(ds=[0]), ValueError, "ds"), (dict(ds=5), TypeError, "ds"), (dict(ds=[4.5]), TypeError, "ds"),
-    (dict(Ts=[]), ValueError, "Ts"), (dict(Ts=[0]), ValueError, "Ts"), (dict(Ts=[2.5]), TypeError, "Ts"),
-    (dict(Ts=[-math.inf]), TypeError, "Ts"), (dict(Ts="10"), TypeError, "Ts"),
+    (dict(ds=[0]), ValueError, "ds"), (dict(ds=5), TypeError, "ds"), (dict(ds=[4.5]), ValueError, "ds"),
+    (dict(ds=[math.inf]), ValueError, "ds"), (dict(ds=torch.tensor([math.inf])), ValueError, "ds"),
+    (dict(ds=[True]), TypeError, "ds"), (dict(ds=[float("nan")]), ValueError, "ds"),
+    (dict(Ts=[]), ValueError, "Ts"), (dict(Ts=[0]), ValueError, "Ts"), (dict(Ts=[2.5]), ValueError, "Ts"),
+    (dict(Ts=[-math.inf]), ValueError, "Ts"), (dict(Ts="10"), TypeError, "Ts"),
+    (dict(Ts=torch.tensor([2.5])), ValueError, "Ts"), (dict(Ts=torch.tensor([1 + 1j])), TypeError, "Ts"),
+    (dict(seed=2**64), ValueError, "seed"), (dict(seed=10**400), ValueError, "seed"),
+    (dict(seed=True), TypeError, "seed"), (dict(seed=torch.tensor(True)), TypeError, "seed"),
+    (dict(trials=torch.tensor(1 + 0j)), TypeError, "trials"), (dict(N=10**400), ValueError, "N"),
+    (dict(dtype=torch.float16), ValueError, "dtype"), (dict(dtype=torch.int64), ValueError, "dtype"),
+    (dict(dtype="float32"), TypeError, "dtype"), (dict(dtype=None), TypeError, "dtype"),
+    (dict(device="gpu"), ValueError, "device"), (dict(device=0), TypeError, "device"),
+    (dict(embeddings=None), ValueError, "embeddings"), (dict(chunk=0), ValueError, "chunk"),
+    (dict(scheme="threshold", top=lambda d: True), TypeError, "top"),
     (dict(scheme="bogus"), ValueError, "scheme"), (dict(rho=-1.0), ValueError, "rho"),
     (dict(scheme="threshold"), ValueError, "top"), (dict(top=3), ValueError, "top"),
     (dict(scheme="threshold", top=-1), ValueError, "top"),
@@ -206,3 +228,156 @@ def test_storage_weights_validation():
         storage_weights([1.0], "fill")
     with pytest.raises(ValueError, match="rho"):
         storage_weights(c, "power", rho=-0.5)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message without CUDA")
+def test_error_grid_cuda_without_cuda_is_a_clear_value_error():
+    with pytest.raises(ValueError, match="device 'cuda'.*CUDA"):
+        error_grid(10, 3, 1.0, [4], [5], "fill", trials=1, device="cuda")
+
+
+def test_storage_weights_rejects_non_finite_and_bad_flags():
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="counts_or_p"):
+            storage_weights(torch.tensor([1.0, bad]), "fill")
+    with pytest.raises(TypeError, match="counts_or_p"):
+        storage_weights(torch.tensor([1 + 0j]), "fill")
+    with pytest.raises(TypeError, match="population"):
+        storage_weights(torch.tensor([1.0]), "fill", population=1)
+    with pytest.raises(TypeError, match="generator"):
+        storage_weights(torch.tensor([1.0]), "threshold", top=1, generator=0)
+    with pytest.raises(TypeError, match="top"):
+        storage_weights(torch.tensor([1.0]), "threshold", top=torch.tensor(True))
+    with pytest.raises(ValueError, match="scheme"):
+        storage_weights(torch.tensor([1.0]), None)
+
+
+# ---------------------------------------------------------------- issue 7, wrong result 1: per-d embeddings
+
+@pytest.mark.parametrize("embeddings", ["gaussian", "sphere"])
+def test_embeddings_at_each_d_have_the_law_of_that_d(embeddings):
+    """From one d_max = 64 draw: unit rows (sphere) or N(0, 1/d) entries (gaussian) at every d."""
+    draws = _draw(50, 5, 1.0, 64, 0, 200, 3, embeddings, CPU, torch.float64)
+    for d in (1, 2, 7, 64):
+        for X in (draws["E"], draws["U"]):
+            Xd = _at_dim(X, d, embeddings)
+            assert Xd.shape == X.shape[:-1] + (d,)
+            torch.testing.assert_close(Xd[..., :1] / Xd[..., :1].abs(), X[..., :1] / X[..., :1].abs())
+            if embeddings == "sphere":
+                torch.testing.assert_close(Xd.norm(dim=-1), torch.ones(X.shape[:-1], dtype=torch.float64))
+        E = _at_dim(draws["E"], d, embeddings)
+        n = E.numel()                                   # 10,000 x d entries: var within ~4 %
+        var = E.pow(2).mean().item()
+        assert abs(var - 1 / d) < 5 * (2 / n) ** 0.5 / d, (d, var)
+        assert abs(E.pow(2).sum(-1).mean().item() - 1.0) < 0.05
+
+
+@pytest.mark.parametrize("embeddings", ["gaussian", "sphere"])
+def test_error_at_small_d_does_not_depend_on_the_other_ds(embeddings):
+    """Regression (issue 7): d = 2 run alongside d = 64 has the error law of d = 2 alone.
+
+    With the raw prefix of a 64-dimensional unit vector, the sphere mean error was off by about
+    10 standard errors of the difference (0.695 vs 0.660 here); now it agrees within 4.
+    """
+    kw = dict(trials=2000, device="cpu", embeddings=embeddings)
+    alone = error_grid(50, 5, 1.0, [2], [math.inf], "frequency", seed=1, **kw)[:, 0, 0]
+    shared = error_grid(50, 5, 1.0, [2, 64], [math.inf], "frequency", seed=2, **kw)[:, 0, 0]
+    se = math.sqrt(alone.var().item() / len(alone) + shared.var().item() / len(shared))
+    assert abs(alone.mean().item() - shared.mean().item()) < 4 * se, (alone.mean(), shared.mean(), se)
+
+
+def test_gaussian_rescaling_does_not_change_the_argmax():
+    """The gaussian prefix is rescaled to N(0, 1/d): scores scale by a positive factor, errors are unchanged."""
+    a = error_grid(40, 4, 1.2, [3, 9, 27], [20, math.inf], "power", rho=0.7, trials=5, seed=4,
+                   device="cpu", dtype=torch.float64)
+    draws = _draw(40, 4, 1.2, 27, 20, 5, 4, "gaussian", CPU, torch.float64)
+    targets = torch.arange(40) % 4
+    for i, d in enumerate([3, 9, 27]):
+        E, U = draws["E"][..., :d], draws["U"][..., :d]          # raw prefixes, not rescaled
+        q = storage_weights(draws["p"], "power", rho=0.7, population=True)
+        for t in range(5):
+            pred = decode(memory_matrix(q, E[t], U[t], targets), E[t], U[t])
+            assert a[t, i, 1].item() == pytest.approx(float(generalization_error(pred, targets, draws["p"])), abs=1e-12)
+
+
+# ---------------------------------------------------------------- issue 7, wrong result 2: exact ties only
+
+def test_threshold_keeps_the_most_frequent_input_for_every_seed():
+    """Regression (issue 7): frequencies 0.36 > 0.34 > 0.30 with top = 1 keep input 0, always."""
+    freq = torch.tensor([0.36, 0.34, 0.30], dtype=torch.float64)
+    for seed in range(100):
+        q = storage_weights(freq, "threshold", rho=1.0, top=1, generator=torch.Generator().manual_seed(seed))
+        assert q.tolist() == [0.36, 0.0, 0.0], (seed, q)
+    # tiny gaps too, in one batch of 2,000 independent rows (float32 input)
+    rows = torch.tensor([0.25, 0.2500001, 0.25, 0.2499999], dtype=torch.float32).expand(2000, 4)
+    q = storage_weights(rows, "threshold", rho=0.0, top=2, generator=torch.Generator().manual_seed(0))
+    assert (q[:, 1] == 1).all() and (q[:, 3] == 0).all()
+    assert 800 < (q[:, 0] == 1).sum() < 1200                   # the exact tie 0 vs 2: about half each
+
+
+def test_threshold_orders_counts_differing_by_one():
+    g = torch.Generator().manual_seed(1)
+    for _ in range(20):
+        counts = 5.0 + torch.randint(0, 2, (8, 30), generator=g).double()      # 5s and 6s
+        counts[:, :3] = 0.0
+        sixes = (counts == 6).sum(-1, keepdim=True)
+        for top in (1, 4, 12):
+            kept = storage_weights(counts, "threshold", rho=0.0, top=top, generator=g) > 0
+            # the top min(top, #sixes) are all sixes
+            assert (torch.where(kept, counts, torch.zeros_like(counts)).eq(6).sum(-1, keepdim=True)
+                    == torch.clamp(sixes, max=top)).all()
+            # every kept count >= every dropped seen count
+            low_kept = torch.where(kept, counts, torch.full_like(counts, math.inf)).amin(-1)
+            high_dropped = torch.where(~kept & (counts > 0), counts, torch.zeros_like(counts)).amax(-1)
+            assert (low_kept >= high_dropped).all()
+            assert (kept.sum(-1) == torch.clamp((counts > 0).sum(-1), max=top)).all()
+            assert not kept[:, :3].any()
+
+
+def test_threshold_breaks_exact_ties_at_random_and_reproducibly():
+    counts = torch.tensor([2.0, 2.0, 1.0, 0.0])
+    kept0 = []
+    for seed in range(200):
+        q = storage_weights(counts, "threshold", rho=0.0, top=1, generator=torch.Generator().manual_seed(seed))
+        again = storage_weights(counts, "threshold", rho=0.0, top=1,
+                                generator=torch.Generator().manual_seed(seed))
+        assert torch.equal(q, again)
+        assert q[2:].tolist() == [0.0, 0.0] and q[:2].sum() == 1
+        kept0.append(q[0].item() == 1)
+    # both orders occur, about half each (binomial(200, 1/2): 4 sd = 28)
+    assert 100 - 28 < sum(kept0) < 100 + 28
+    # population: ties by index, no randomness
+    p = torch.tensor([0.25, 0.25, 0.25, 0.25], dtype=torch.float64)
+    assert storage_weights(p, "threshold", rho=0.0, top=2, population=True).tolist() == [1, 1, 0, 0]
+
+
+def test_threshold_population_ranks_by_value():
+    p = torch.tensor([0.1, 0.5, 0.15, 0.25], dtype=torch.float64)
+    q = storage_weights(p, "threshold", rho=1.0, top=2, population=True)
+    assert q.tolist() == [0.0, 0.5, 0.0, 0.25]
+
+
+def test_error_grid_threshold_tie_break_is_seeded():
+    """Same seed, same grid; another seed differs; counts-ties use the grid's own tie keys."""
+    kw = dict(rho=0.0, top=lambda d: d // 2, trials=6, device="cpu")
+    a = error_grid(60, 4, 0.5, [8, 16], [15, 40], "threshold", seed=3, **kw)
+    b = error_grid(60, 4, 0.5, [8, 16], [15, 40], "threshold", seed=3, **kw)
+    c = error_grid(60, 4, 0.5, [8, 16], [15, 40], "threshold", seed=4, **kw)
+    assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+# ---------------------------------------------------------------- issue 7: one rule for sizes, dtypes
+
+def test_error_grid_sizes_as_tensors_or_lists_agree():
+    kw = dict(trials=3, seed=5, device="cpu")
+    a = error_grid(30, 3, 1.0, [4, 8], [10, math.inf], "fill", **kw)
+    b = error_grid(30, 3, 1.0, torch.tensor([4.0, 8.0]), torch.tensor([10.0, math.inf]), "fill", **kw)
+    c = error_grid(30, 3, 1.0, (4, 8.0), np.array([10, math.inf]), "fill", **kw)
+    assert torch.equal(a, b) and torch.equal(a, c)
+
+
+def test_error_grid_float32_and_float64_agree_up_to_rounding():
+    kw = dict(rho=0.5, trials=8, seed=2, device="cpu")
+    a = error_grid(80, 5, 1.1, [6, 20, 60], [30, math.inf], "power", dtype=torch.float32, **kw)
+    b = error_grid(80, 5, 1.1, [6, 20, 60], [30, math.inf], "power", dtype=torch.float64, **kw)
+    assert (a == b).double().mean() > 0.9 and (a - b).abs().max() < 0.05

@@ -397,3 +397,246 @@ def test_predicted_error_rejects_bad_arguments(kwargs, exc, name):
     args.update(kwargs)
     with pytest.raises(exc, match=name):
         predicted_error(args.pop("q"), args.pop("p"), args.pop("ds"), args.pop("M"), **args)
+
+
+# ----------------------------------------------------------------------------- issue 7: memory and numerics
+
+import amtools.theory as theory_module  # noqa: E402
+from amtools import balanced_dimension, power_exponent  # noqa: E402
+
+
+@FAST
+@given(alpha=st.floats(0.0, 6.0), extra=st.integers(1, 300_000))
+def test_zipf_constant_euler_maclaurin_tail_matches_the_exact_sum(alpha, extra):
+    N = theory_module._EXACT_TERMS + extra                  # beyond the exactly summed terms
+    k = torch.arange(1, N + 1, dtype=torch.float64)
+    exact = 1.0 / float((k ** -alpha).sum())
+    assert zipf_constant(alpha, N) == pytest.approx(exact, rel=1e-13)
+
+
+def test_zipf_constant_is_continuous_across_the_cutoff():
+    n = theory_module._EXACT_TERMS
+    for alpha in (0.0, 0.5, 1.0, 2.0):
+        below, above = 1 / zipf_constant(alpha, n), 1 / zipf_constant(alpha, n + 1)
+        assert above - below == pytest.approx((n + 1) ** -alpha, rel=1e-9)
+
+
+@pytest.mark.parametrize("N", [10**10, 2**63 - 1])
+def test_zipf_constant_of_huge_N_needs_no_memory(N):
+    # a table of N floats would need 80 GB or more: the tail is a closed form
+    assert zipf_constant(2.0, N) == pytest.approx(zipf_constant(2.0), rel=1e-9)
+    harmonic = math.log(N) + 0.5772156649015329 + 1 / (2 * N)   # H_N, alpha = 1
+    assert zipf_constant(1.0, N) == pytest.approx(1 / harmonic, rel=1e-13)
+    assert zipf_constant(0.0, N) == pytest.approx(1 / N, rel=1e-15)
+    # alpha = 0.5: sum_{k <= N} k^-1/2 = 2 sqrt(N) + zeta(1/2) + 1/(2 sqrt(N)) + O(N^-3/2)
+    assert zipf_constant(0.5, N) == pytest.approx(1 / (2 * math.sqrt(N) - 1.4603545088095868), rel=1e-13)
+
+
+@FAST
+@given(p=laws(), Ts=sizes, chunk=st.integers(1, 40))
+def test_unseen_mass_and_distinct_do_not_depend_on_the_chunking(p, Ts, chunk):
+    whole_u, whole_d = unseen_mass(p, Ts), expected_distinct(p, Ts)
+    saved = theory_module._CHUNK_FLOATS
+    theory_module._CHUNK_FLOATS = chunk * len(Ts)            # chunks of `chunk` tokens
+    try:
+        torch.testing.assert_close(unseen_mass(p, Ts), whole_u, rtol=1e-12, atol=1e-15)
+        torch.testing.assert_close(expected_distinct(p, Ts), whole_d, rtol=1e-12, atol=1e-12)
+    finally:
+        theory_module._CHUNK_FLOATS = saved
+    for value, T in zip(whole_u.tolist(), Ts):
+        assert value == pytest.approx(sum(px * (1 - px) ** T for px in p.tolist()), rel=1e-9, abs=1e-15)
+
+
+def test_sizes_follow_one_rule_for_every_container():
+    p = zipf(20, 1.0)
+    as_list = unseen_mass(p, [0, 10, math.inf])
+    for same in (torch.tensor([0.0, 10.0, math.inf]), np.array([0.0, 10.0, math.inf]), (0, 10, math.inf),
+                 [np.int64(0), torch.tensor(10), np.float32(math.inf)]):
+        torch.testing.assert_close(unseen_mass(p, same), as_list)
+    assert unseen_mass(p, np.arange(6).reshape(2, 3)).shape == (2, 3)
+    for bad, exc in [(torch.tensor([True, False]), TypeError), (torch.tensor([1 + 1j]), TypeError),
+                     (torch.tensor(2 + 0j), TypeError), (np.array([1 + 0j]), TypeError),
+                     (np.array([True]), TypeError), (["10"], TypeError), ([10, None], TypeError),
+                     ([True, 3], TypeError), (10**400, ValueError), ([1, 10**400], ValueError),
+                     (torch.tensor([1.0, math.nan]), ValueError), (-math.inf, ValueError),
+                     (torch.tensor([-math.inf]), ValueError)]:
+        for fn in (unseen_mass, expected_distinct):
+            with pytest.raises(exc, match="T"):
+                fn(p, bad)
+
+
+@pytest.mark.parametrize("T", [0, 0.5, [10, 0], torch.tensor([0.0, 5.0])])
+def test_unseen_mass_asymptotic_rejects_T_below_one(T):
+    # the large-T equivalent diverges at T = 0 (it used to return inf there)
+    with pytest.raises(ValueError, match=r"^T must be >= 1"):
+        unseen_mass_asymptotic(2.0, T)
+
+
+def test_unseen_mass_asymptotic_at_T_one_and_infinity():
+    c = zipf_constant(2.0)
+    assert unseen_mass_asymptotic(2.0, 1).item() == pytest.approx(math.gamma(0.5) / 2 * c ** 0.5)
+    assert unseen_mass_asymptotic(2.0, [1, math.inf]).tolist()[1] == 0.0
+    assert distinct_asymptotic(2.0, 0).item() == 0.0                 # exact at T = 0
+
+
+@FAST
+@given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=3), d=st.integers(1, 1000),
+       scale=st.integers(-300, 300), seed=st.integers(0, 2**31 - 1))
+def test_signal_to_noise_is_scale_invariant_even_near_the_float_limits(shape, d, scale, seed):
+    q = torch.from_numpy(np.random.default_rng(seed).random(shape) + 1e-3)
+    scaled = signal_to_noise(q * 10.0 ** scale, d)
+    assert torch.isfinite(scaled).all()
+    torch.testing.assert_close(scaled, signal_to_noise(q, d), rtol=1e-12, atol=0)
+    # the ratios sum to d over each row
+    torch.testing.assert_close(scaled.sum(-1), torch.full(tuple(shape[:-1]), float(d), dtype=torch.float64))
+
+
+def test_signal_to_noise_extreme_values_and_d_one():
+    for value in (1e200, 1e-200, 5e-324, 8e307):
+        snr = signal_to_noise(torch.tensor([value, 2 * value, 0.0], dtype=torch.float64), 10)
+        torch.testing.assert_close(snr, torch.tensor([2.0, 8.0, 0.0], dtype=torch.float64))
+    assert signal_to_noise(torch.tensor([3.0]), 1).item() == 1.0
+
+
+@pytest.mark.parametrize("q, exc, match", [
+    (torch.tensor([1.0, float("nan")]), ValueError, r"^q must contain only finite"),
+    (torch.tensor([1.0, float("inf")]), ValueError, r"^q must contain only finite"),
+    (torch.tensor(1.0), ValueError, r"^q must have at least 1 dimension"),
+    (torch.empty(0), ValueError, r"^q must not be empty"),
+    (torch.tensor([[1.0, 2.0], [0.0, 0.0]]), ValueError, r"^q must have at least one positive entry"),
+    (torch.tensor([1 + 1j]), TypeError, r"^q must be a floating"),
+    (torch.tensor([True]), TypeError, r"^q must be a floating"),
+])
+def test_signal_to_noise_rejects_non_finite_and_degenerate_q(q, exc, match):
+    with pytest.raises(exc, match=match):
+        signal_to_noise(q, 10)
+
+
+# ----------------------------------------------------------------------------- issue 7: boundaries
+
+@pytest.mark.parametrize("alpha, rho", [(2.0, 0.25), (1.25, 0.4), (4.0, 0.125)])
+def test_power_exponent_boundary_two_rho_alpha_equal_one(alpha, rho):
+    assert 2 * rho * alpha == 1.0
+    with pytest.raises(ValueError, match=r"^rho must satisfy 2 \* rho \* alpha > 1"):
+        power_exponent(alpha, rho)
+    above = power_exponent(alpha, rho * (1 + 1e-9))                 # just above: the thresholding rate
+    assert above == pytest.approx(-(alpha - 1.0), rel=1e-8)
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.999, 0.5, 0.0, -1.0])
+def test_power_exponent_and_balanced_dimension_need_alpha_above_one(alpha):
+    with pytest.raises(ValueError, match=r"^alpha must be > 1"):
+        power_exponent(alpha, 1.0)
+    with pytest.raises(ValueError, match=r"^alpha must be > 1"):
+        balanced_dimension(100, alpha)                                 # 0.5 used to return T^2
+
+
+@FAST
+@given(alpha=st.floats(1.01, 5.0), T=st.floats(1.0, 1e12))
+def test_balanced_dimension_balances_the_two_terms(alpha, T):
+    d = balanced_dimension(T, alpha).item()
+    assert d ** -(alpha - 1) == pytest.approx(T ** -(1 - 1 / alpha), rel=1e-9)
+    assert balanced_dimension(1, alpha).item() == 1.0
+
+
+def test_argmax_error_rejects_too_many_nodes_and_bad_z():
+    with pytest.raises(ValueError, match=r"^nodes must be <= 256"):
+        argmax_error(1.0, 3, nodes=2**63 - 1)
+    with pytest.raises(TypeError, match="z"):
+        argmax_error(torch.tensor([1 + 0j]), 3)
+    with pytest.raises(ValueError, match="z"):
+        argmax_error([1.0, math.nan], 3)
+    with pytest.raises(TypeError, match="M"):
+        argmax_error(1.0, True)
+
+
+@FAST
+@given(scale=st.integers(-300, 300), M=st.integers(2, 6))
+def test_predicted_error_is_scale_invariant_in_q(scale, M):
+    p = zipf(30, 1.5)
+    q = p ** 0.7
+    torch.testing.assert_close(predicted_error(q * 10.0 ** scale, p, [2, 20], M),
+                               predicted_error(q, p, [2, 20], M), rtol=1e-12, atol=1e-15)
+
+
+def test_predicted_error_fewer_inputs_than_outputs_matches_monte_carlo():
+    # N < M: each input is alone in its class (its score is q(x) exactly) and M - N classes are empty
+    g = torch.Generator().manual_seed(2)
+    p = zipf(6, 1.0)
+    q = p ** 0.5
+    for d in (1, 4):
+        mc, se = _gaussian_model_error(q, p, d, 9, 40_000, g)
+        assert abs(predicted_error(q, p, [d], 9).item() - mc) <= 4 * se + 1e-4
+
+
+def test_predicted_error_empty_outputs_cost_nothing():
+    # An empty output scores exactly 0 and never beats a stored input alone in its class
+    # (its score is q(x) > 0): any M > N gives the same error, and a huge M runs at once.
+    p = zipf(7, 1.2)
+    q = p ** 0.3
+    small = predicted_error(q, p, [1, 5, 50], 8)
+    torch.testing.assert_close(predicted_error(q, p, [1, 5, 50], 2**62), small, rtol=1e-12, atol=1e-15)
+    # with unstored inputs the chance level 1 - 1/M does depend on M
+    q0 = torch.where(torch.arange(7) < 3, q, torch.zeros_like(q))
+    e = predicted_error(q0, p, [5], 2**40).item()
+    assert e == pytest.approx(predicted_error(q0, p, [5], 8).item() + float(p[3:].sum()) * (1 / 8 - 2**-40),
+                              rel=1e-12)
+
+
+@FAST
+@given(chunk=st.integers(1, 500), M=st.integers(2, 5))
+def test_predicted_error_does_not_depend_on_the_chunking(chunk, M):
+    p = zipf(12, 1.3)
+    rows = torch.stack([p ** 0.5, p, (torch.arange(12) < 4).double()])
+    whole = predicted_error(rows, p, [1, 7, 40], M, nodes=12)
+    saved = theory_module._CHUNK_FLOATS
+    theory_module._CHUNK_FLOATS = chunk
+    try:
+        torch.testing.assert_close(predicted_error(rows, p, [1, 7, 40], M, nodes=12), whole, rtol=1e-13, atol=0)
+    finally:
+        theory_module._CHUNK_FLOATS = saved
+
+
+@pytest.mark.parametrize("kwargs, exc, match", [
+    (dict(q=torch.tensor([1.0, math.nan, 1.0, 1.0, 1.0], dtype=torch.float64)), ValueError, r"^q must contain only finite"),
+    (dict(q=torch.tensor([1.0, math.inf, 1.0, 1.0, 1.0], dtype=torch.float64)), ValueError, r"^q must contain only finite"),
+    (dict(ds=[2, math.inf]), ValueError, r"^ds must hold"),
+    (dict(ds=torch.tensor([2, 1 + 0j])), TypeError, r"^ds must hold real"),
+    (dict(nodes=10**6), ValueError, r"^nodes must be <= 256"),
+    (dict(M=10**400), ValueError, r"^M must be <="),
+])
+def test_predicted_error_rejects_non_finite_and_huge_arguments(kwargs, exc, match):
+    args = dict(q=torch.ones(5, dtype=torch.float64), p=torch.full((5,), 0.2, dtype=torch.float64),
+                ds=[2, 10], M=3)
+    args.update(kwargs)
+    with pytest.raises(exc, match=match):
+        predicted_error(args.pop("q"), args.pop("p"), args.pop("ds"), args.pop("M"), **args)
+
+
+@pytest.mark.parametrize("a, b", [(5, 100), (10, 10**4), (20, 21), (7, 7)])
+@pytest.mark.parametrize("alpha", [0.0, 0.5, 1.0, 1.5, 2.0, 3.0])
+def test_euler_maclaurin_tail_to_the_size_of_its_first_omitted_term(a, b, alpha):
+    # Small a makes every correction term visible: the error must stay below twice the first
+    # omitted one, |B_10 / 10!| alpha (alpha+1) ... (alpha+8) a^(-alpha-9), which is 10 to 100
+    # times smaller than the last kept term, so a wrong coefficient fails.
+    exact = math.fsum(k ** -alpha for k in range(a, b + 1))
+    rising = math.prod(alpha + i for i in range(9))
+    omitted = 5 / 66 / math.factorial(10) * rising * a ** (-alpha - 9)
+    got = theory_module._power_sum_tail(alpha, a, b)
+    assert abs(got - exact) <= 2 * omitted + 4e-15 * exact            # plus rounding
+
+
+@pytest.mark.parametrize("alpha", [30.0, 700.0, 1e300])
+def test_zipf_constant_steep_laws_with_huge_N(alpha):
+    # every term but k = 1 underflows: the corrections must give 0, not inf * 0 = nan
+    assert zipf_constant(alpha, 10**12) == pytest.approx(zipf_constant(alpha), rel=1e-15)
+    assert zipf_constant(alpha, 10**12) == pytest.approx(1.0, rel=1e-9)
+
+
+def test_expected_distinct_has_no_cancellation_at_small_T():
+    # 1 - (1 - p)^T is computed with expm1: at T = 1 the sum is exactly sum(p), and at tiny T
+    # it is T * sum(-log(1 - p)), both far below the rounding of N - sum (1 - p)^T.
+    p = zipf(10**5, 1.0)
+    assert expected_distinct(p, 1).item() == pytest.approx(float(p.sum()), rel=1e-14)
+    tiny = expected_distinct(p, 1e-9).item()
+    assert tiny == pytest.approx(1e-9 * float(-torch.log1p(-p).sum()), rel=1e-12)

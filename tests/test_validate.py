@@ -158,3 +158,40 @@ def test_public_names_exist():
     for name in amtools.__all__:
         assert hasattr(amtools, name), name
     assert amtools.__version__.count(".") == 2
+
+
+# ----------------------------------------------------------------------------- as_sizes on NumPy arrays
+
+def test_as_sizes_treats_numpy_arrays_like_tensors_and_lists():
+    from amtools._validate import as_sizes
+
+    for values in (np.array([4, 8]), np.logspace(2, 3, 2, base=2), torch.tensor([4.0, 8.0]), [4, 8.0]):
+        out = as_sizes(values, "ns")
+        assert out == [4, 8] and all(type(v) is int for v in out)
+    assert as_sizes(np.array([2.0, np.inf]), "Ts", allow_inf=True) == [2, math.inf]
+    for bad, exc in ((np.array([2.5]), ValueError), (np.array([np.nan]), ValueError),
+                     (np.array([np.inf]), ValueError), (np.array([[2, 3]]), TypeError),
+                     (np.array([True]), TypeError), (np.array([1 + 2j]), TypeError),
+                     (np.array(["3"]), TypeError), (np.array([0]), ValueError)):
+        with pytest.raises(exc, match="ns"):
+            as_sizes(bad, "ns")
+
+
+@pytest.mark.parametrize("value", [2**63, 2**64, 10**400, -(10**400)])
+def test_as_int_huge_ints_are_a_value_error_with_a_readable_message(value):
+    with pytest.raises(ValueError, match="seed must be"):
+        as_int(value, "seed", minimum=0 if value < 0 else None)
+
+
+# ----------------------------------------------------------------------------- check_generator_device
+
+def test_check_generator_device():
+    from amtools._validate import check_generator_device
+
+    gen = torch.Generator()
+    check_generator_device(None, torch.device("cpu"))
+    check_generator_device(gen, None)
+    check_generator_device(gen, torch.device("cpu"))
+    check_generator_device(gen, "cpu")
+    with pytest.raises(ValueError, match=r"^gen is on cpu, but the draw is on cuda"):
+        check_generator_device(gen, "cuda", "gen")

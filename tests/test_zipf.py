@@ -252,3 +252,105 @@ def test_first_seen_rejects_bad_tokens(tokens, exc):
 def test_first_seen_rejects_bad_N(N, exc):
     with pytest.raises(exc, match="N"):
         first_seen(torch.tensor([0, 1]), N)
+
+
+# ----------------------------------------------------------------------------- issue 7: dtypes, devices, ids
+
+@pytest.mark.parametrize("dtype, exc", [(torch.int64, ValueError), (torch.int32, ValueError),
+                                        (torch.bool, ValueError), (torch.complex128, ValueError),
+                                        (torch.float16, ValueError), (torch.bfloat16, ValueError),
+                                        ("float64", TypeError), (None, TypeError), (float, TypeError)])
+def test_zipf_rejects_non_float32_64_dtypes(dtype, exc):
+    with pytest.raises(exc, match="dtype"):
+        zipf(10, 1.0, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_every_zipf_output_is_accepted_by_sample_tokens(dtype):
+    for N, alpha in [(1, 0.0), (7, 0.0), (1000, 1.0), (10**5, 2.0), (50, 40.0)]:
+        p = zipf(N, alpha, dtype=dtype)
+        tokens = sample_tokens(p, 100, 2, generator=torch.Generator().manual_seed(0))
+        assert tokens.shape == (2, 100) and int(tokens.max()) < N
+
+
+def test_zipf_float32_is_the_rounded_float64_law():
+    torch.testing.assert_close(zipf(500, 1.3, dtype=torch.float32), zipf(500, 1.3).float(), atol=0, rtol=0)
+
+
+@pytest.mark.parametrize("device, exc", [("gpu", ValueError), (0, TypeError), ("tpu", ValueError),
+                                         (torch.float64, TypeError)])
+def test_zipf_rejects_bad_device(device, exc):
+    with pytest.raises(exc, match="device"):
+        zipf(10, 1.0, device=device)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message without CUDA")
+def test_zipf_cuda_without_cuda_is_a_clear_value_error():
+    with pytest.raises(ValueError, match="CUDA"):
+        zipf(10, 1.0, device="cuda")
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    (dict(N=10**400), ValueError, "N"), (dict(N=2**64), ValueError, "N"),
+    (dict(N=torch.tensor(True)), TypeError, "N"), (dict(alpha=torch.tensor(1 + 0j)), TypeError, "alpha"),
+    (dict(alpha=10**400), ValueError, "alpha"), (dict(alpha=True), TypeError, "alpha"),
+])
+def test_zipf_rejects_bool_complex_and_huge_numbers(kwargs, exc, name):
+    args = dict(N=10, alpha=1.0)
+    args.update(kwargs)
+    with pytest.raises(exc, match=name):
+        zipf(**args)
+
+
+def test_sample_tokens_rejects_generator_on_another_device():
+    class FakeCudaGenerator(torch.Generator):        # a CPU generator that says it lives on CUDA
+        @property
+        def device(self):  # type: ignore[override]
+            return torch.device("cuda")
+
+    with pytest.raises(ValueError, match="generator"):
+        sample_tokens(zipf(5, 1.0), 10, generator=FakeCudaGenerator())
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    (dict(T=10**400), ValueError, "T"), (dict(T=True), TypeError, "T"),
+    (dict(trials=torch.tensor(True)), TypeError, "trials"), (dict(T=2**62, trials=4), ValueError, "T"),
+    (dict(p=torch.tensor([0.5, float("inf")], dtype=torch.float64)), ValueError, "p"),
+    (dict(p=torch.tensor([0.5 + 0j, 0.5])), TypeError, "p"),
+])
+def test_sample_tokens_rejects_huge_and_non_finite(kwargs, exc, name):
+    args = dict(p=zipf(5, 1.0), T=10, trials=1)
+    args.update(kwargs)
+    with pytest.raises(exc, match=name):
+        sample_tokens(**args)
+
+
+@pytest.mark.parametrize("fn", [token_counts, first_seen])
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64,
+                                   torch.uint16, torch.uint32, torch.uint64])
+def test_token_functions_accept_every_integer_dtype(fn, dtype):
+    tokens = torch.tensor([[2, 0, 2, 1], [3, 3, 0, 0]], dtype=dtype)
+    want = fn(torch.tensor([[2, 0, 2, 1], [3, 3, 0, 0]]), 5)
+    assert torch.equal(fn(tokens, 5), want)
+    assert torch.equal(fn(tokens[0], 5), want[0])
+
+
+@pytest.mark.parametrize("fn", [token_counts, first_seen])
+@pytest.mark.parametrize("tokens, exc", [
+    (torch.tensor([0.0, 1.0]), TypeError), (torch.tensor([True, False]), TypeError),
+    (torch.tensor([0 + 0j]), TypeError), ([0, 1], TypeError), (np.array([0, 1]), TypeError),
+    (torch.tensor(1), ValueError), (torch.zeros(2, 2, 2, dtype=torch.long), ValueError),
+    (torch.tensor([0, 5]), ValueError), (torch.tensor([[-1, 0]]), ValueError),
+    (torch.tensor([2**63 + 5], dtype=torch.uint64), ValueError),
+])
+def test_token_functions_reject_the_same_bad_tokens(fn, tokens, exc):
+    with pytest.raises(exc, match="tokens"):
+        fn(tokens, 5)
+
+
+@pytest.mark.parametrize("fn", [token_counts, first_seen])
+@pytest.mark.parametrize("N, exc", [(0, ValueError), (2.5, TypeError), (True, TypeError),
+                                    (10**400, ValueError), (2**62, ValueError)])
+def test_token_functions_reject_the_same_bad_N(fn, N, exc):
+    with pytest.raises(exc, match="N"):
+        fn(torch.tensor([[0, 1], [1, 0], [0, 0]]), N)

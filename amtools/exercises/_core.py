@@ -40,6 +40,15 @@ def _as_float(value: Any) -> float | None:
         return None
 
 
+def _gap(got: float, want: float) -> str:
+    """How far off, readable even when both values print alike at 6 digits."""
+    diff = got - want
+    if not math.isfinite(diff):
+        return ""
+    rel = f", relative error {abs(diff) / abs(want):.1e}" if want != 0 else ""
+    return f" (off by {diff:+.2e}{rel})"
+
+
 class Feedback:
     """Collects the cases of one self-check and reports the first failure.
 
@@ -55,7 +64,7 @@ class Feedback:
         if not isinstance(name, str) or not name:
             raise TypeError("name must be a non-empty string")
         if not callable(fn):
-            raise TypeError(f"the answer to check must be a function, got {type(fn).__name__}")
+            raise TypeError(f"fn must be a function (the answer to check), got {type(fn).__name__}")
         self.name = name
         self.fn: Callable[..., Any] = fn
         self.cases = 0
@@ -111,14 +120,15 @@ class Feedback:
             if bad.any():
                 i = tuple(int(j) for j in bad.nonzero()[0])
                 where = f" at index {i[0] if len(i) == 1 else i}"
+                want_i, got_i = expected[i].item(), got_t[i].item()
                 self.fail(case, f"{int(bad.sum())} of {bad.numel()} entries are off; first{where}: "
-                                f"expected {expected[i].item():.6g}, got {got_t[i].item():.6g}", slip)
+                                f"expected {want_i:.6g}, got {got_i:.6g}{_gap(got_i, want_i)}", slip)
             return
         want = self.number(case, expected)
         value = self.number(case, got)
         tol = atol + rtol * abs(want)
         if abs(value - want) > tol:
-            self.fail(case, f"expected {want:.6g} (± {tol:.3g}), got {value:.6g}", slip)
+            self.fail(case, f"expected {want:.6g} (± {tol:.3g}), got {value:.6g}{_gap(value, want)}", slip)
 
     def equal(self, case: str, got: Any, expected: Any, slip: str = "") -> None:
         """Check exact equality (tensors: same shape and every entry equal)."""

@@ -29,18 +29,25 @@ def check_expected_error(fn: Callable[..., Any]) -> None:
     """Check ``fn(p, Ts, M)``: ``(1 - 1/M) * sum_x p(x) (1 - p(x))^T`` for each ``T``, a float tensor ``[len(Ts)]``."""
     fb = Feedback("expected_error", fn)
 
-    case = "two equally likely inputs, M = 2, T = 0, 1, 2"
+    # M = 3, not 2: with M = 2 the factors 1 - 1/M and 1/M coincide and the slip below would pass.
+    case = "two equally likely inputs, M = 3, T = 0, 1, 2"
     p = torch.tensor([0.5, 0.5], dtype=torch.float64)
-    got = fb.call(case, p, [0, 1, 2], 2)
+    got = fb.call(case, p, [0, 1, 2], 3)
     fb.tensor(case, got, (3,), floating=True, slip="return one float per T, e.g. a float64 tensor")
-    want = torch.tensor([0.5, 0.25, 0.125], dtype=torch.float64)
+    missing = torch.tensor([1.0, 0.5, 0.25], dtype=torch.float64)     # m_T = 2 * 0.5 * 0.5^T
+    want = (2 / 3) * missing
     values = got.double()
-    slip = "each unseen input is guessed right with probability 1/M"
-    if torch.allclose(values, want / 0.5, rtol=1e-9):
-        slip = "you returned the missing mass m_T itself: multiply by 1 - 1/M (the chance of a wrong guess)"
-    elif torch.allclose(values, 0.5 * torch.exp(-torch.tensor([0.0, 0.5, 1.0], dtype=torch.float64)), rtol=1e-9):
+    slip = "an unseen input is guessed wrong with probability 1 - 1/M; weight each input by p(x)"
+    if torch.allclose(values, missing, rtol=1e-9):
+        slip = "you returned the missing mass m_T itself: the error counts only the wrong guesses on unseen inputs"
+    elif torch.allclose(values, missing / 3, rtol=1e-9):
+        slip = ("you used the chance of a right guess, 1/M; the error is the chance of a wrong one "
+                "(the two agree only for M = 2)")
+    elif torch.allclose(values, (2 / 3) * torch.exp(-0.5 * torch.tensor([0.0, 1.0, 2.0], dtype=torch.float64)),
+                        rtol=1e-9):
         slip = "an input is unseen with probability (1 - p(x))^T exactly, not exp(-T p(x))"
-    fb.close(case, got, want, rtol=1e-9, slip=slip)
+    # rtol 1e-6: 2/3 is not exact in float32; precision is tested by the later cases.
+    fb.close(case, got, want, rtol=1e-6, slip=slip)
 
     case = "Zipf law, alpha = 2, N = 1,000, M = 5, T = 10, 100, 1,000, 10,000 (an integer tensor)"
     p = zipf(1000, 2.0)

@@ -39,13 +39,14 @@ def check_clipped_weights(fn: Callable[[torch.Tensor, int], Any]) -> None:
         before = p.clone()
         got = fb.tensor(case, fb.call(case, p, P), (1000,), floating=True)
         fb.true(case, torch.equal(p, before), "your function changed p in place; return a new tensor",
-                slip="use torch.minimum or clamp, which return new tensors, instead of in-place updates")
+                slip="build the weights in a new tensor: an in-place update also changes the caller's probabilities")
         got = got.double()
         head = got[:P]
         fb.true(case, bool((head == head[0]).all()),
                 f"the first P = {P} weights should all be equal, got values from "
                 f"{head.min().item():.4g} to {head.max().item():.4g}",
-                slip="clip at p(P), the probability of the P-th input (index P - 1 with 0-based indexing)")
+                slip="the common weight of the head is p(P), the probability of the P-th input; "
+                     "counting from 0, the P-th input sits at position P - 1")
         n_equal = int((got == got[0]).sum())
         fb.true(case, n_equal == P,
                 f"expected exactly P = {P} equal weights on the head, got {n_equal}",

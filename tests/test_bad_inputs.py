@@ -1,0 +1,612 @@
+"""Bad-input harness: every public function of amtools, fed bad values one argument at a time.
+
+For each public function (every function in ``amtools.__all__``, the public functions of
+``amtools.explore`` and ``amtools.plotting``, and the ``fn`` argument of the
+``amtools.exercises.check_*`` self-checks) a :class:`Spec` gives a valid call and, for each
+argument, a hypothesis strategy of values that are wrong for it: wrong types (``None``, strings,
+bools, complex numbers, lists, dicts, tensors of the wrong dtype or shape), NaN/inf, negative or
+zero sizes, huge integers (``10**400``, ``2**64``), strings as dtypes or devices, and devices that
+do not exist here (``"gpu"``; ``"cuda"`` without CUDA). The other arguments stay valid.
+
+A call passes only if it raises a ``ValueError`` or ``TypeError`` whose innermost frame is in
+``amtools`` (not deep inside torch or NumPy) and whose message names the argument (the user's
+parameter name, as a word). Returning anything is a failure: the bad value was accepted silently.
+
+:data:`SPECS` must cover every public function (:func:`test_every_public_function_has_a_spec`), so a
+module added later (Parts II-IV) gets its bad-input test when it is exported.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import random
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import amtools as am
+from amtools import exercises, explore, plotting
+
+matplotlib.use("Agg")
+
+FAST = settings(max_examples=30, deadline=None, database=None, derandomize=True,
+                suppress_health_check=list(HealthCheck))
+PACKAGE = Path(am.__file__).resolve().parent
+CUDA = torch.cuda.is_available()
+
+
+# ============================================================================ bad values by kind
+
+def _ints(minimum: int = 0, *, optional: bool = False) -> st.SearchStrategy:
+    """Values that are not an integer ``>= minimum`` (``None`` is fine if ``optional``)."""
+    fixed: list[Any] = ["3", b"3", True, False, 2.5, 3.0, 1 + 0j, [3], (3,), {"n": 3},
+                        torch.tensor(True), torch.tensor(3.0), torch.tensor([3]), torch.tensor(3 + 0j),
+                        np.float64(3.0), math.nan, math.inf, -math.inf, 10**400, 2**64, 2**63,
+                        -(10**400), minimum - 1]
+    if not optional:
+        fixed.append(None)
+    return st.one_of(st.sampled_from(fixed), st.integers(max_value=minimum - 1),
+                     st.integers(min_value=2**63, max_value=2**200), st.floats())
+
+
+def _reals(minimum: float | None = None, *, strict: bool = False, allow_inf: bool = False,
+           extra: tuple = ()) -> st.SearchStrategy:
+    """Values that are not a real ``>= minimum`` (``> minimum`` if ``strict``)."""
+    fixed: list[Any] = [None, "2", b"2", True, False, 1j, 2 + 0j, [2.0], {"a": 1}, torch.tensor(True),
+                        torch.tensor(2j), torch.ones(2), np.complex128(1), math.nan, 10**400, *extra]
+    if not allow_inf:
+        fixed += [math.inf, -math.inf]
+    strategies = [st.sampled_from(fixed)]
+    if minimum is not None:
+        fixed.append(minimum - 1)
+        strategies.append(st.floats(max_value=minimum, exclude_max=not strict, allow_nan=False,
+                                    allow_infinity=False))
+        if strict:
+            fixed.append(minimum)
+    return st.one_of(*strategies)
+
+
+def _sizes(*, allow_inf: bool = False, minimum: int = 1) -> st.SearchStrategy:
+    """Values that are not a list/1-D tensor of integers ``>= minimum`` (and inf where allowed)."""
+    fixed: list[Any] = [None, "4", b"4", 4, 4.0, torch.tensor(4), [], [2.5], [math.nan], [True], [-1],
+                        [minimum - 1], [10**400], [2**64], [4, "8"], [4, None], torch.tensor([[4]]),
+                        torch.tensor([True]), torch.tensor([2.5]), torch.tensor([1j]), {4: 1}, [1j],
+                        [-math.inf], np.array(["4"]), [[4]]]
+    if not allow_inf:
+        fixed += [[math.inf], torch.tensor([math.inf])]
+    return st.one_of(st.sampled_from(fixed),
+                     st.lists(st.floats().filter(lambda v: not (v.is_integer() and v >= minimum)
+                                                 and not (allow_inf and v == math.inf)),
+                              min_size=1, max_size=3))
+
+
+def _reals_array(minimum: float = 0.0, *, allow_inf: bool = True, strict: bool = False) -> st.SearchStrategy:
+    """Values that are not a real (or a 1-D array/list/tensor of reals) ``>= minimum``."""
+    fixed: list[Any] = [None, "10", b"10", [10, "a"], [-1.0], -1.0, math.nan, [math.nan], 1j, [1j], True,
+                        [True], torch.tensor([True]), torch.tensor([1j]), {"a": 1}, np.array(["a"]),
+                        [[1.0], [2.0, 3.0]], minimum - 1]
+    if strict:
+        fixed += [minimum, [minimum]]
+    if not allow_inf:
+        fixed += [math.inf, [math.inf]]
+    return st.one_of(st.sampled_from(fixed),
+                     st.floats(max_value=minimum, exclude_max=not strict, allow_nan=False),
+                     st.lists(st.floats(max_value=minimum, exclude_max=not strict, allow_nan=False),
+                              min_size=1, max_size=3))
+
+
+def _choice(valid: tuple[str, ...], *, optional: bool = False) -> st.SearchStrategy:
+    """Values that are not one of the strings ``valid`` (``None`` is fine if ``optional``)."""
+    fixed: list[Any] = ([] if optional else [None]) + [3, True, "", "nope", [valid[0]], (valid[0],), b"x", valid[0].upper() + "!"]
+    return st.one_of(st.sampled_from(fixed),
+                     st.text(max_size=8).filter(lambda s: s not in valid))
+
+
+DTYPES_BAD = st.sampled_from(["float32", "torch.float32", "float64", torch.int64, torch.int32, torch.uint8,
+                              torch.bool, torch.complex64, torch.complex128, 3, None, np.float32, float,
+                              True])
+DTYPES_BAD_GRID = st.sampled_from(["float32", "torch.float32", torch.int64, torch.bool, torch.complex64,
+                                   torch.float16, torch.bfloat16, 3, None, np.float32, float])
+_DEVICES_BAD = ["gpu", "GPU", "cuda:99", "float32", "meta", "", "cpu:x", "tpu", 0, 1, 1.5, True,
+                torch.float32, ["cpu"], {"type": "cpu"}]
+if not CUDA:
+    _DEVICES_BAD += ["cuda", "cuda:0", torch.device("cuda")]
+DEVICES_BAD = st.sampled_from(_DEVICES_BAD)
+DEVICES_BAD_NOT_NONE = st.sampled_from(_DEVICES_BAD + [None])
+GENERATORS_BAD = st.sampled_from(["gen", 3, True, np.random.default_rng(0), random.Random(0),
+                                  torch.tensor(1), 0.5])
+BOOLS_BAD = st.sampled_from([1, 0, "yes", "True", None, torch.tensor(True), 1.0, [True]])
+NAMES_BAD = st.sampled_from([None, 3, b"claim", "", "   ", True, ["claim"], 1.5])
+CALLABLES_BAD = st.sampled_from([None, 3, "fn", [], {}, torch.ones(2), True, 1.5, b"fn"])
+AXES_BAD = st.sampled_from(["ax", 3, np.zeros(2), [1, 2], True, 1.5, plt, {"ax": 1}])
+AXES_BAD_NOT_NONE = st.sampled_from(["ax", 3, np.zeros(2), [1, 2], True, 1.5, plt, {"ax": 1}, None])
+OBJECTS_BAD = st.sampled_from([None, 3, "r", {"n_stored": 3}, torch.ones(3, 3), [1, 2]])
+NUMBERS_BAD = st.sampled_from([None, "1", 1j, True, False, [1.0, 2.0], torch.ones(2), {}, math.nan,
+                               torch.tensor(1j), torch.tensor(True), np.complex128(1), b"1"])
+
+
+def _from(make: Callable[[], list[Any]]) -> st.SearchStrategy:
+    """Bad values built fresh for every example (tensors are never shared between calls)."""
+    n = len(make())
+    return st.integers(0, n - 1).map(lambda i: make()[i])
+
+
+# ---------------------------------------------------------------------------- bad tensors
+
+def _p(n: int = 10) -> torch.Tensor:
+    return am.zipf(n, 1.0)
+
+
+def _bad_prob(n: int = 10, *, length_matters: bool = False) -> list[Any]:
+    p = _p(n)
+    bad: list[Any] = [None, p.tolist(), p.numpy(), "p", 0.5, torch.tensor([1, 0, 0]),
+                      torch.tensor([True, False]), p.to(torch.complex128), p.reshape(2, n // 2),
+                      torch.tensor([], dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64),
+                      torch.tensor([1.5, -0.5], dtype=torch.float64), torch.tensor([0.2, 0.2], dtype=torch.float64),
+                      torch.tensor([math.nan, 1.0], dtype=torch.float64),
+                      torch.tensor([math.inf, 0.0], dtype=torch.float64)]
+    if length_matters:
+        bad += [_p(n + 1), _p(n - 1)]
+    return bad
+
+
+def _bad_float(valid: torch.Tensor, *, ints: bool = True, length_dim: int | None = -1,
+               batched: bool = False) -> list[Any]:
+    """Non-finite, complex, bool, wrong-rank and (optionally) wrong-length versions of ``valid``.
+
+    ``batched``: leading batch dimensions are allowed, so extra dimensions are not bad.
+    """
+    nan, inf = valid.clone(), valid.clone()
+    nan.view(-1)[0] = math.nan
+    inf.view(-1)[-1] = math.inf
+    bad: list[Any] = [None, valid.tolist(), valid.numpy(), "t", 1.0, nan, inf, valid.to(torch.complex64),
+                      valid > 0, torch.tensor(1.0)]
+    if not batched:
+        bad.append(valid[None, None, None])
+    if ints:
+        bad.append(valid.round().long())
+    if length_dim is not None:
+        bad.append(valid.narrow(length_dim, 0, valid.shape[length_dim] - 1))
+    return bad
+
+
+def _bad_long(valid: torch.Tensor, high: int, *, length_dim: int | None = -1) -> list[Any]:
+    """Float, bool, complex, out-of-range, wrong-rank and wrong-length versions of an index tensor."""
+    neg, big = valid.clone(), valid.clone()
+    neg.view(-1)[0] = -1
+    big.view(-1)[-1] = high
+    bad: list[Any] = [None, valid.tolist(), valid.numpy(), "t", 3, valid.double(), valid > 0,
+                      valid.to(torch.complex64), neg, big, valid[None, None, None]]
+    if length_dim is not None:
+        bad.append(valid.narrow(length_dim, 0, valid.shape[length_dim] - 1))
+    return bad
+
+
+def _bad_arraylike(n: int = 4) -> list[Any]:
+    good = [1.0, 2.0, 4.0, 8.0][:n]
+    return [None, "abcd", b"ab", 5.0, {"a": 1}, [1.0, math.nan, 4.0, 8.0], [1.0, math.inf, 4.0, 8.0],
+            [0.0, 2.0, 4.0, 8.0], [-1.0, 2.0, 4.0, 8.0], [1j, 2, 4, 8], [True, False, True, True],
+            [[1.0, 2.0], [4.0, 8.0]], [1.0], good[:3], torch.tensor(good, dtype=torch.complex64),
+            np.array(["1", "2", "4", "8"]), [1.0, "2", 4.0, 8.0], [10**400, 2, 4, 8]]
+
+
+# ============================================================================ the specs
+
+@dataclass
+class Spec:
+    """A valid call of ``fn`` and, per argument, a strategy of values that are wrong for it."""
+
+    fn: Callable[..., Any]
+    valid: Callable[[], dict[str, Any]]
+    bad: dict[str, st.SearchStrategy] = field(default_factory=dict)
+    name: str = ""
+    #: values a function may accept or refuse (a choice its docstring states), but never crash on
+    odd: dict[str, st.SearchStrategy] = field(default_factory=dict)
+
+
+def _ax() -> Any:
+    _, ax = plt.subplots()
+    return ax
+
+
+_VIEW: list[Any] = []
+
+
+def _view() -> Any:
+    if not _VIEW:
+        _VIEW.append(explore.scaling_view(2.0, "fill", 20, 30, N=30, M=3, trials=1, points=3))
+    return _VIEW[0]
+
+
+def _tokens() -> torch.Tensor:
+    return torch.tensor([[0, 1, 2, 9, 3], [4, 4, 5, 6, 7]])
+
+
+def _E(n: int = 4) -> torch.Tensor:
+    return am.random_embeddings(n, 8, 2, "gaussian", torch.Generator().manual_seed(0))
+
+
+def _U() -> torch.Tensor:
+    return am.random_embeddings(3, 8, 2, "gaussian", torch.Generator().manual_seed(1))
+
+
+def _W() -> torch.Tensor:
+    return am.memory_matrix(torch.ones(4), _E(), _U(), torch.arange(4) % 3)
+
+
+CHECK_NUMBERS = NUMBERS_BAD
+
+
+def _specs() -> list[Spec]:
+    specs = [
+        # ------------------------------------------------------------------ runtime
+        Spec(am.require, lambda: dict(version="0.1"),
+             dict(version=st.sampled_from([None, 0.1, 3, True, "", "abc", "1..2", b"0.1", "0.x", ["0.1"]]))),
+        Spec(am.setup, lambda: dict(seed=0, profile="default", device="cpu", style=False, quiet=True),
+             dict(seed=_ints(0), profile=_choice(("default", "paper"), optional=True), device=DEVICES_BAD,
+                  style=BOOLS_BAD, quiet=BOOLS_BAD)),
+        Spec(am.seed_everything, lambda: dict(seed=0), dict(seed=_ints(0))),
+        Spec(am.pick_device, lambda: dict(device="cpu"), dict(device=DEVICES_BAD)),
+        Spec(am.environment_stamp, lambda: dict(seed=0, device="cpu", profile="default"),
+             dict(seed=_ints(0), device=DEVICES_BAD_NOT_NONE, profile=_choice(("default", "paper")))),
+        # ------------------------------------------------------------------ zipf
+        Spec(am.zipf, lambda: dict(N=10, alpha=1.0, dtype=torch.float64, device="cpu"),
+             dict(N=_ints(1), alpha=_reals(0.0), dtype=DTYPES_BAD, device=DEVICES_BAD)),
+        Spec(am.sample_tokens, lambda: dict(p=_p(), T=5, trials=2, generator=torch.Generator().manual_seed(0)),
+             dict(p=_from(_bad_prob), T=_ints(0), trials=_ints(1), generator=GENERATORS_BAD),
+             odd=dict(p=_from(lambda: [am.zipf(10, 1.0).to(dt) for dt in (torch.float16, torch.bfloat16,
+                                                                                torch.float32)]
+                                      + [torch.tensor([1.0]), torch.tensor([0.0, 1.0])]),
+                      T=st.sampled_from([0, 1]))),
+        Spec(am.token_counts, lambda: dict(tokens=_tokens(), N=10),
+             dict(tokens=_from(lambda: _bad_long(_tokens(), 10, length_dim=None)), N=_ints(1))),
+        Spec(am.first_seen, lambda: dict(tokens=_tokens(), N=10),
+             dict(tokens=_from(lambda: _bad_long(_tokens(), 10, length_dim=None)), N=_ints(1))),
+        # ------------------------------------------------------------------ embeddings
+        Spec(am.random_embeddings,
+             lambda: dict(n=4, d=8, trials=2, kind="gaussian", generator=None, dtype=torch.float32, device="cpu"),
+             dict(n=_ints(1), d=_ints(1), trials=_ints(1), kind=_choice(("gaussian", "sphere", "orthonormal")),
+                  generator=GENERATORS_BAD, dtype=DTYPES_BAD, device=DEVICES_BAD)),
+        # ------------------------------------------------------------------ memory
+        Spec(am.memory_matrix, lambda: dict(q=torch.ones(4), E=_E(), U=_U(), targets=torch.arange(4) % 3),
+             dict(q=_from(lambda: _bad_float(torch.ones(4), ints=False)),
+                  E=_from(lambda: _bad_float(_E(), length_dim=1)),
+                  # U's last dimension (d_out) is free: W is [d_out, d_in]; fewer rows than outputs is bad
+                  U=_from(lambda: _bad_float(_U(), length_dim=-2)),
+                  targets=_from(lambda: _bad_long(torch.arange(4) % 3, 3))),
+             odd=dict(q=_from(lambda: [torch.ones(4, dtype=torch.long), torch.ones(4, dtype=torch.float64),
+                                       torch.ones(2, 4), torch.zeros(4)]),
+                      E=_from(lambda: [_E().double(), _E()[:1], _E()[0]]),
+                      targets=_from(lambda: [(torch.arange(4) % 3).to(dt)
+                                             for dt in (torch.int32, torch.uint8, torch.int16, torch.int8)]))),
+        Spec(am.scores, lambda: dict(W=_W(), E=_E(), U=_U()),
+             dict(W=_from(lambda: _bad_float(_W())), E=_from(lambda: _bad_float(_E())),
+                  U=_from(lambda: _bad_float(_U()))),
+             odd=dict(W=_from(lambda: [_W().double(), _W()[0]]), E=_from(lambda: [_E().double(), _E()[0]]))),
+        Spec(am.decode, lambda: dict(W=_W(), E=_E(), U=_U()),
+             dict(W=_from(lambda: _bad_float(_W())), E=_from(lambda: _bad_float(_E())),
+                  U=_from(lambda: _bad_float(_U()))),
+             odd=dict(W=_from(lambda: [_W().double(), _W()[0], torch.zeros(2, 8, 8)]),
+                      U=_from(lambda: [_U().double(), _U()[0]]))),
+        Spec(am.generalization_error,
+             lambda: dict(pred=torch.tensor([[0, 1, 2, 0], [0, 0, 0, 0]]), targets=torch.arange(4) % 3, p=_p(4)),
+             dict(pred=_from(lambda: _bad_long(torch.tensor([[0, 1, 2, 0], [0, 0, 0, 0]]), 10**6)[:-3]
+                             + [torch.tensor([[0, 1, 2]])]),
+                  targets=_from(lambda: [None, [0, 1, 2, 0], torch.tensor([0.0, 1.0, 2.0, 0.0]),
+                                         torch.tensor([0, 1, 2]), torch.tensor([[0, 1, 2, 0]] * 3),
+                                         torch.tensor([True, False, True, True]), "t"]),
+                  p=_from(lambda: _bad_prob(4, length_matters=True))),
+             odd=dict(pred=_from(lambda: [torch.tensor([0, 1, 2, 0], dtype=torch.int32), torch.tensor([0, 1, 2, 0])]),
+                      p=_from(lambda: [_p(4).float(), _p(4).half()]))),
+        # ------------------------------------------------------------------ fitting
+        Spec(am.fit_power_law, lambda: dict(x=[1.0, 2.0, 4.0, 8.0], y=[1.0, 0.5, 0.25, 0.125]),
+             dict(x=_from(_bad_arraylike), y=_from(_bad_arraylike))),
+        # ------------------------------------------------------------------ storage
+        Spec(am.error_grid,
+             lambda: dict(N=20, M=3, alpha=1.5, ds=[4, 8], Ts=[10, math.inf], scheme="fill", rho=1.0,
+                          trials=2, seed=0, embeddings="gaussian", device="cpu", dtype=torch.float32, chunk=8),
+             dict(N=_ints(1), M=_ints(2), alpha=_reals(0.0), ds=_sizes(), Ts=_sizes(allow_inf=True),
+                  scheme=_choice(am.SCHEMES), rho=_reals(0.0), trials=_ints(1), seed=_ints(0),
+                  embeddings=_choice(("gaussian", "sphere")), device=DEVICES_BAD, dtype=DTYPES_BAD_GRID,
+                  chunk=_ints(1)), name="error_grid"),
+        Spec(am.error_grid,
+             lambda: dict(N=20, M=3, alpha=1.5, ds=[4, 8], Ts=[10], scheme="threshold", top=2, trials=2),
+             dict(top=st.one_of(_ints(0), st.sampled_from([lambda d: -1, lambda d: 2.5, lambda d: None]))),
+             name="storage.error_grid[threshold]"),
+        Spec(am.storage_weights,
+             lambda: dict(counts_or_p=torch.tensor([3.0, 1.0, 0.0, 2.0]), scheme="threshold", rho=1.0, top=2,
+                          population=False, generator=torch.Generator().manual_seed(0)),
+             dict(counts_or_p=_from(lambda: _bad_float(torch.tensor([3.0, 1.0, 0.0, 2.0]), ints=False,
+                                                       length_dim=None, batched=True)
+                                    + [torch.tensor([-1.0, 1.0]), torch.tensor([], dtype=torch.float64)]),
+                  scheme=_choice(am.SCHEMES), rho=_reals(0.0), top=_ints(0), population=BOOLS_BAD,
+                  generator=GENERATORS_BAD)),
+        # ------------------------------------------------------------------ theory
+        Spec(am.zipf_constant, lambda: dict(alpha=1.5, N=100),
+             dict(alpha=_reals(0.0), N=_ints(1, optional=True))),
+        Spec(am.unseen_mass, lambda: dict(p=_p(), T=[1, 10]), dict(p=_from(_bad_prob), T=_reals_array(0.0))),
+        Spec(am.expected_distinct, lambda: dict(p=_p(), T=[1, 10]),
+             dict(p=_from(_bad_prob), T=_reals_array(0.0))),
+        Spec(am.unseen_mass_asymptotic, lambda: dict(alpha=1.5, T=[10, 100], N=None),
+             dict(alpha=_reals(1.0, strict=True), T=_reals_array(1.0), N=_ints(1, optional=True))),
+        Spec(am.distinct_asymptotic, lambda: dict(alpha=1.5, T=[10, 100], N=None),
+             dict(alpha=_reals(1.0, strict=True), T=_reals_array(0.0), N=_ints(1, optional=True))),
+        Spec(am.signal_to_noise, lambda: dict(q=torch.tensor([1.0, 0.5, 0.25], dtype=torch.float64), d=8),
+             dict(q=_from(lambda: _bad_float(torch.tensor([1.0, 0.5, 0.25], dtype=torch.float64), ints=False,
+                                             length_dim=None, batched=True)
+                          + [-torch.ones(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64)]),
+                  d=_ints(1))),
+        Spec(am.data_exponent, lambda: dict(alpha=2.0), dict(alpha=_reals())),
+        Spec(am.threshold_exponent, lambda: dict(alpha=2.0), dict(alpha=_reals())),
+        Spec(am.power_exponent, lambda: dict(alpha=2.0, rho=1.0),
+             dict(alpha=_reals(1.0, strict=True), rho=_reals())),
+        Spec(am.balanced_dimension, lambda: dict(T=[10, 100], alpha=2.0),
+             dict(T=_reals_array(0.0), alpha=_reals(1.0, strict=True))),
+        Spec(am.argmax_error, lambda: dict(z=[0.0, 1.0], M=3, nodes=16),
+             dict(z=_reals_array(0.0), M=_ints(2), nodes=_ints(2))),
+        Spec(am.predicted_error,
+             lambda: dict(q=torch.ones(4, dtype=torch.float64), p=_p(4), ds=[4, 8], M=3,
+                          targets=torch.arange(4) % 3, nodes=16),
+             dict(q=_from(lambda: _bad_float(torch.ones(4, dtype=torch.float64), ints=False)
+                          + [-torch.ones(4, dtype=torch.float64)]),
+                  p=_from(lambda: _bad_prob(4, length_matters=True)),
+                  ds=_reals_array(0.0, allow_inf=False, strict=True), M=_ints(2), nodes=_ints(2),
+                  targets=_from(lambda: _bad_long(torch.arange(4) % 3, 3)[1:]))),   # None is the default
+        # ------------------------------------------------------------------ checks
+        Spec(am.check_close, lambda: dict(name="claim", value=1.0, target=1.0, atol=0.1, rtol=0.0),
+             dict(name=NAMES_BAD, value=CHECK_NUMBERS, target=CHECK_NUMBERS, atol=_reals(0.0), rtol=_reals(0.0))),
+        Spec(am.check_exponent, lambda: dict(name="claim", fitted=1.0, theory=1.0, tol=0.1),
+             dict(name=NAMES_BAD, fitted=CHECK_NUMBERS, theory=CHECK_NUMBERS, tol=_reals(0.0, strict=True))),
+        Spec(am.check_less, lambda: dict(name="claim", value=1.0, bound=2.0),
+             dict(name=NAMES_BAD, value=CHECK_NUMBERS, bound=CHECK_NUMBERS)),
+        Spec(am.check_between, lambda: dict(name="claim", value=1.0, low=0.0, high=2.0),
+             dict(name=NAMES_BAD, value=CHECK_NUMBERS, low=CHECK_NUMBERS, high=CHECK_NUMBERS)),
+        Spec(am.check_true, lambda: dict(name="claim", condition=True, detail=""),
+             dict(name=NAMES_BAD, condition=st.sampled_from([None, "yes", 1, 1.0, torch.ones(2), [True], np.ones(2)]),
+                  detail=st.sampled_from([None, 3, b"x", ["x"]]))),
+        Spec(am.check_within_spread, lambda: dict(name="claim", value=1.0, target=1.0, spread=0.1, k=3.0),
+             dict(name=NAMES_BAD, value=CHECK_NUMBERS, target=CHECK_NUMBERS, spread=_reals(0.0, strict=True),
+                  k=_reals(0.0, strict=True))),
+        Spec(am.check_identity, lambda: dict(name="claim", value=1.0, target=1.0, rtol=1e-9),
+             dict(name=NAMES_BAD, value=CHECK_NUMBERS, target=CHECK_NUMBERS,
+                  rtol=_reals(0.0, strict=True, extra=(0.5,)))),
+        # ------------------------------------------------------------------ prose
+        Spec(am.glue, lambda: dict(key="zipf-x", value=1.0),
+             dict(key=st.sampled_from([None, 3, "Zipf", "", "a b", "zipf_x", b"zipf-x", True, "-zipf"]),
+                  value=st.sampled_from([None, math.nan, math.inf, -math.inf, True, 1j, [1.0], torch.zeros(2), {},
+                                         torch.tensor(1j), np.array([1.0, 2.0]), np.complex128(1),
+                                         torch.tensor(math.nan)]))),
+        # ------------------------------------------------------------------ explore
+        Spec(explore.stored_recall, lambda: dict(n_stored=4, d=8, M=3, trials=2, seed=0, kind="gaussian"),
+             dict(n_stored=_ints(1), d=_ints(1), M=_ints(2), trials=_ints(1), seed=_ints(0),
+                  kind=_choice(("gaussian", "sphere", "orthonormal")))),
+        Spec(explore.recall_grid,
+             lambda: dict(ns=[2, 4], ds=[4, 8], M=3, trials=2, seed=0, kind="gaussian", statistic="mean"),
+             dict(ns=_sizes(), ds=_sizes(), M=_ints(2), trials=_ints(1), seed=_ints(0),
+                  kind=_choice(("gaussian", "sphere", "orthonormal")), statistic=_choice(("mean", "perfect")))),
+        Spec(explore.plot_recall, lambda: dict(result=explore.stored_recall(4, 8, M=3, trials=2), ax=_ax()),
+             dict(result=OBJECTS_BAD, ax=AXES_BAD)),
+        Spec(explore.capacity_explorer, lambda: dict(M=3, trials=2), dict(M=_ints(2), trials=_ints(1))),
+        Spec(explore.scaling_view,
+             lambda: dict(alpha=2.0, scheme="fill", d=20, T=30, N=30, M=3, trials=1, seed=0, points=3),
+             dict(alpha=_reals(0.0), scheme=_choice(explore.SCALING_SCHEMES), d=_ints(1), T=_ints(1),
+                  N=_ints(1), M=_ints(2), trials=_ints(1), seed=_ints(0), points=_ints(2))),
+        Spec(explore.plot_scaling_view, lambda: dict(view=_view(), axes=None),
+             dict(view=OBJECTS_BAD, axes=st.sampled_from(["ab", 3, [1, 2], np.zeros(2), True, {"a": 1}, plt]))),
+        Spec(explore.scaling_explorer, lambda: dict(N=30, M=3, trials=2),
+             dict(N=_ints(1), M=_ints(2), trials=_ints(1))),
+        # ------------------------------------------------------------------ plotting
+        Spec(plotting.band, lambda: dict(ax=_ax(), x=[1.0, 2.0, 3.0], values=[[1.0, 2.0, 3.0], [2.0, 3.0, 4.0]],
+                                         label=None, color=None),
+             dict(ax=AXES_BAD_NOT_NONE,
+                  x=_from(lambda: [None, "abc", 3.0, [1.0, math.nan, 3.0], [1.0, 2.0], [[1.0, 2.0, 3.0]],
+                                   [1j, 2j, 3j], {"a": 1}, [1.0, "2", 3.0], torch.tensor([True, False, True])]),
+                  values=_from(lambda: [None, "abc", 3.0, [[1.0, math.nan, 3.0]], [1.0, math.inf, 3.0],
+                                        np.ones((2, 2, 3)), [[1.0, 2.0], [1.0]], torch.ones(2, 3, dtype=torch.complex64),
+                                        [1.0, 2.0], {"a": 1}, [[10**400, 1, 2]]]),
+                  label=st.sampled_from([3, ["a"], b"a", 1.5]),
+                  color=st.sampled_from(["not-a-colour", 5, "#12", ["red"], 1.5]))),
+        Spec(plotting.band_caption, lambda: dict(trials=3, randomness="data"),
+             dict(trials=_ints(1), randomness=st.sampled_from([None, 3, b"data", "", "   ", ["data"]]))),
+        Spec(plotting.guide_line, lambda: dict(ax=_ax(), x=[1.0, 2.0, 4.0], exponent=-1.0, prefactor=1.0,
+                                               label=None, color="#555555"),
+             dict(ax=AXES_BAD_NOT_NONE,
+                  x=_from(lambda: [None, "abc", 3.0, [1.0, math.nan], [0.0, 1.0], [-1.0, 2.0], [[1.0, 2.0]],
+                                   [1j, 2j], {"a": 1}]),
+                  exponent=_reals(), prefactor=_reals(),
+                  label=st.sampled_from([3, ["a"], b"a"]), color=st.sampled_from(["not-a-colour", 5, None, ["red"]]))),
+        Spec(plotting.plain_log_ticks, lambda: dict(ax=_ax(), x=[1.0, 10.0], y=[0.1, 1.0]),
+             dict(ax=AXES_BAD_NOT_NONE,
+                  x=_from(lambda: ["10", 5, [], [0, 1], [-1.0], [1, math.nan], [1, math.inf], [[1, 2]], [1j],
+                                   {1: 2}, torch.tensor([True]), [1, "a"]]),
+                  y=_from(lambda: ["10", 5, [], [0, 1], [-1.0], [1, math.nan], [[1, 2]], [1j], {1: 2}]))),
+    ]
+    # the exercise self-checks: only their fn argument (the reader's answer)
+    for name in dir(exercises):
+        fn = getattr(exercises, name)
+        if name.startswith("check_") and inspect.isfunction(fn):
+            specs.append(Spec(fn, lambda: dict(fn=lambda *a, **k: None), dict(fn=CALLABLES_BAD),
+                              name=f"exercises.{name}"))
+    for spec in specs:
+        if not spec.name:
+            spec.name = f"{spec.fn.__module__.replace('amtools.', '')}.{spec.fn.__name__}"
+    return specs
+
+
+SPECS = _specs()
+CASES = [(spec, arg) for spec in SPECS for arg in spec.bad]
+ODD_CASES = [(spec, arg) for spec in SPECS for arg in spec.odd]
+
+
+# ============================================================================ the verdict
+
+def _innermost_file(err: BaseException) -> str:
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code.co_filename if tb is not None else ""
+
+
+def verdict(spec: Spec, arg: str, bad: Any, *, may_accept: bool = False) -> str | None:
+    """``None`` if ``spec.fn`` refuses ``bad`` for ``arg`` properly, else what went wrong.
+
+    With ``may_accept`` (an odd but possibly valid value) returning a result is fine too.
+    """
+    kwargs = spec.valid()
+    kwargs[arg] = bad
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = spec.fn(**kwargs)
+    except (ValueError, TypeError) as err:
+        where = Path(_innermost_file(err)).resolve()
+        if PACKAGE not in where.parents:
+            return f"{type(err).__name__} raised inside {where.name}, not by amtools: {err}"
+        if not re.search(rf"(?<![A-Za-z0-9_]){re.escape(arg)}(?![A-Za-z0-9_])", str(err)):
+            return f"{type(err).__name__} does not name {arg!r}: {err}"
+        return None
+    except Exception as err:  # noqa: BLE001 - everything else is the finding
+        return f"raw {type(err).__name__}: {str(err)[:200]}"
+    finally:
+        plt.close("all")
+    if may_accept:
+        return None
+    return f"accepted silently, returned {type(result).__name__}"
+
+
+def _case_id(case: tuple[Spec, str]) -> str:
+    return f"{case[0].name}-{case[1]}"
+
+
+@pytest.mark.parametrize("spec, arg", CASES, ids=[_case_id(c) for c in CASES])
+def test_bad_value_is_refused_naming_the_argument(spec: Spec, arg: str) -> None:
+    @FAST
+    @given(bad=spec.bad[arg])
+    def run(bad: Any) -> None:
+        problem = verdict(spec, arg, bad)
+        assert problem is None, f"{spec.name}({arg}={bad!r:.80}): {problem}"
+
+    run()
+
+
+@pytest.mark.parametrize("spec, arg", ODD_CASES, ids=[_case_id(c) for c in ODD_CASES])
+def test_odd_value_is_handled_or_refused_naming_the_argument(spec: Spec, arg: str) -> None:
+    """Values a function may accept (e.g. an int32 index tensor): a result, or a clear refusal; never a crash."""
+    @FAST
+    @given(odd=spec.odd[arg])
+    def run(odd: Any) -> None:
+        problem = verdict(spec, arg, odd, may_accept=True)
+        assert problem is None, f"{spec.name}({arg}={odd!r:.80}): {problem}"
+
+    run()
+
+
+# ============================================================================ coverage and sanity
+
+def _public_functions() -> dict[str, Callable[..., Any]]:
+    found = {}
+    for mod, names in ((am, am.__all__), (explore, explore.__all__), (plotting, plotting.__all__),
+                       (exercises, [n for n in dir(exercises) if n.startswith("check_")])):
+        for n in names:
+            obj = getattr(mod, n)
+            if inspect.isfunction(obj):
+                found[f"{obj.__module__}.{n}"] = obj
+    return found
+
+
+def test_every_public_function_has_a_spec() -> None:
+    covered = {s.fn for s in SPECS}
+    missing = [n for n, fn in _public_functions().items() if fn not in covered and fn is not plotting.use_style]
+    assert not missing, f"add a Spec (valid call + bad values) to tests/test_bad_inputs.py for: {sorted(missing)}"
+
+
+def test_every_argument_has_bad_values() -> None:
+    """Each spec perturbs every parameter of its function (except **kwargs and the no-argument use_style)."""
+    missing = []
+    by_fn: dict[Any, set[str]] = {}
+    for spec in SPECS:
+        by_fn.setdefault(spec.fn, set()).update(spec.bad)
+    for fn, covered in by_fn.items():
+        params = [p.name for p in inspect.signature(fn).parameters.values()
+                  if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+        if fn.__name__.startswith("check_") and fn.__module__.startswith("amtools.exercises"):
+            params = ["fn"]
+        missing += [f"{fn.__name__}.{p}" for p in params if p not in covered]
+    assert not missing, f"arguments without bad values: {missing}"
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
+def test_the_valid_call_is_valid(spec: Spec) -> None:
+    """The harness's reference call works, so every refusal is due to the one bad argument."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            spec.fn(**spec.valid())
+    except Exception as err:  # exercise checks reject the dummy answer: that is not the harness's concern
+        if not spec.name.startswith("exercises."):
+            raise
+        assert isinstance(err, am.CheckFailed) or isinstance(err, AssertionError), err
+    finally:
+        plt.close("all")
+
+
+def test_the_verdict_can_fail() -> None:
+    """The harness itself: silent acceptance, a raw error, an unnamed argument and a foreign frame all fail."""
+    def silent(n: int) -> int:
+        return n
+
+    def raw(n: int) -> int:
+        raise ZeroDivisionError("boom")
+
+    def unnamed(n: int) -> int:
+        from amtools._validate import as_int
+
+        return as_int(-1, "size", minimum=0)                       # raised in amtools, names "size"
+
+    def foreign(n: int) -> int:
+        return int(np.asarray("x" if n else "y", dtype=float))   # ValueError raised inside NumPy
+
+    for fn, words in ((silent, "accepted silently"), (raw, "raw ZeroDivisionError"),
+                      (unnamed, "does not name"), (foreign, "not by amtools")):
+        assert words in (verdict(Spec(fn, lambda: dict(n=1)), "n", 5) or "")
+    assert verdict(Spec(am.seed_everything, lambda: dict(seed=0)), "seed", -1) is None
+
+
+def summary(max_examples: int = 60) -> dict[str, list[str]]:
+    """Every distinct failure per function and argument (for a report: ``python tests/test_bad_inputs.py``)."""
+    found: dict[str, list[str]] = {}
+    for spec, arg, odd in [(s, a, False) for s, a in CASES] + [(s, a, True) for s, a in ODD_CASES]:
+        seen: dict[str, str] = {}
+        strategy = (spec.odd if odd else spec.bad)[arg]
+
+        @settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
+                  suppress_health_check=list(HealthCheck))
+        @given(bad=strategy)
+        def collect(bad: Any) -> None:
+            problem = verdict(spec, arg, bad, may_accept=odd)
+            if problem is not None:
+                key = re.sub(r"\d+(\.\d+)?", "#", problem)[:90]
+                seen.setdefault(key, f"{arg}={bad!r:.60}: {problem[:160]}")
+
+        collect()
+        if seen:
+            found[f"{spec.name}({arg})"] = list(seen.values())
+    return found
+
+
+if __name__ == "__main__":
+    for case, problems in summary().items():
+        print(case)
+        for line in problems:
+            print("   ", line)
