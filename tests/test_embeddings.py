@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -201,3 +203,39 @@ def test_sphere_is_uniform_not_just_unit():
     E = random_embeddings(4000, d, 1, "sphere", torch.Generator().manual_seed(2), dtype=torch.float64)[0]
     assert E.mean(0).abs().max().item() < 4 * (1 / d / 4000) ** 0.5
     torch.testing.assert_close(E.pow(2).mean(0), torch.full((d,), 1 / d, dtype=torch.float64), atol=0.02, rtol=0)
+
+
+# ----------------------------------------------------------------------------- mutation-testing additions
+
+@pytest.mark.parametrize("trials, n, d", [(2**21, 2**21, 2**21), (4, 2**31, 2**30), (1, 2**40, 2**23)])
+def test_too_many_numbers_is_a_value_error_that_states_the_count(trials, n, d):
+    """More than 2**63 - 1 numbers cannot be one tensor: a ValueError naming the count, not torch's error."""
+    total = trials * n * d
+    assert total == 2**63
+    with pytest.raises(ValueError, match=r"^trials \* n \* d = " + re.escape(f"{total:.3g}") + " numbers is too many"):
+        random_embeddings(n, d, trials)
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "sphere"])
+def test_chunked_draw_of_single_coordinate_embeddings(kind, monkeypatch):
+    """d = 1 (and n > d) in chunks of trials: the draw still works and keeps the law of each kind."""
+    import amtools.embeddings as emb
+
+    monkeypatch.setattr(emb, "_DRAW_CHUNK", 2 * 8)                # 2 trials per chunk
+    a = random_embeddings(8, 1, 5, kind, torch.Generator().manual_seed(4), dtype=torch.float64)
+    b = random_embeddings(8, 1, 5, kind, torch.Generator().manual_seed(4), dtype=torch.float64)
+    assert a.shape == (5, 8, 1) and torch.equal(a, b)
+    if kind == "sphere":
+        assert set(a.flatten().tolist()) <= {-1.0, 1.0}
+    assert len({tuple(x.flatten().tolist()) for x in a}) == 5      # trials differ
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "orthonormal"])
+def test_generator_on_another_device_than_the_draw_is_a_value_error(kind):
+    class FakeCudaGenerator(torch.Generator):        # a CPU generator that says it lives on CUDA
+        @property
+        def device(self):  # type: ignore[override]
+            return torch.device("cuda")
+
+    with pytest.raises(ValueError, match=r"^generator is on cuda, but the draw is on cpu"):
+        random_embeddings(3, 4, 2, kind, FakeCudaGenerator(), device="cpu")

@@ -394,3 +394,72 @@ def test_fewer_inputs_than_outputs_one_dimension_and_two_outputs():
     assert W.tolist() == [[-6.0]]
     assert scores(W, torch.tensor([[1.0]]), torch.tensor([[1.0], [-1.0]])).tolist() == [[-6.0, 6.0]]
     assert decode(W, torch.tensor([[1.0]]), torch.tensor([[1.0], [-1.0]])).tolist() == [1]
+
+
+# ----------------------------------------------------------------------------- mutation-testing additions
+
+def test_memory_matrix_device_mismatch_message_lists_every_argument():
+    """A tensor on another device (``meta`` stands in for a GPU here) is named in the message."""
+    targets = torch.zeros(3, dtype=torch.long, device="meta")
+    with pytest.raises(ValueError, match=r"^q and E and U and targets must be on the same device, "
+                                         r"got q on cpu, E on cpu, U on cpu, targets on meta$"):
+        memory_matrix(torch.ones(3), torch.eye(3), torch.eye(3), targets)
+
+
+@pytest.mark.parametrize("which", ["pred", "targets"])
+def test_generalization_error_device_mismatch_message_lists_every_argument(which):
+    args = dict(pred=torch.zeros(3, dtype=torch.long), targets=torch.zeros(3, dtype=torch.long),
+                p=torch.full((3,), 1 / 3, dtype=torch.float64))
+    args[which] = args[which].to("meta")
+    where = {"pred": "cpu", "targets": "cpu", which: "meta"}
+    with pytest.raises(ValueError, match=rf"^pred and targets and p must be on the same device, got pred on "
+                                         rf"{where['pred']}, targets on {where['targets']}, p on cpu$"):
+        generalization_error(**args)
+
+
+@pytest.mark.parametrize("which", ["E", "U"])
+def test_memory_matrix_rejects_integer_embeddings_by_name(which):
+    args = dict(q=torch.ones(3), E=torch.eye(3), U=torch.eye(3), targets=torch.tensor([0, 1, 2]))
+    args[which] = args[which].long()
+    with pytest.raises(TypeError, match=rf"^{which} must be a floating-point tensor"):
+        memory_matrix(**args)
+    # both integer: still refused (no silent integer memory)
+    with pytest.raises(TypeError, match=r"^E must be a floating-point tensor"):
+        memory_matrix(torch.ones(3), torch.eye(3).long(), torch.eye(3).long(), torch.tensor([0, 1, 2]))
+
+
+@pytest.mark.parametrize("fn", [scores, decode])
+@pytest.mark.parametrize("which", [0, 1, 2])
+def test_scores_reject_integer_inputs_by_name(fn, which):
+    args = [torch.eye(3), torch.eye(3), torch.eye(3)]
+    args[which] = args[which].long()
+    with pytest.raises(TypeError, match=rf"^{'WEU'[which]} must be a floating-point tensor"):
+        fn(*args)
+    with pytest.raises(TypeError, match=r"^W must be a floating-point tensor"):
+        fn(*(a.long() for a in args))
+
+
+def test_overflow_messages_name_the_inputs_to_rescale():
+    W = torch.eye(2, dtype=torch.float64) * 1e300
+    E = torch.tensor([[1e300, -1e300], [1.0, 2.0]], dtype=torch.float64)
+    U = torch.tensor([[1.0, 1.0], [0.0, 1.0]], dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"^the scores overflowed \(NaN or inf\) although W, E and U are "
+                                         r"finite: rescale W, E and U$"):
+        scores(W, E, U)
+    with pytest.raises(ValueError, match=r"^W overflowed \(NaN or inf\) although q, E and U are finite: "
+                                         r"rescale q, E and U$"):
+        memory_matrix(torch.full((2,), 1e300, dtype=torch.float64), E, U, torch.tensor([0, 1]))
+
+
+def test_memory_matrix_trials_mismatch_names_the_argument():
+    q, E = torch.ones(3, 4), torch.randn(2, 4, 5)
+    with pytest.raises(ValueError, match=r"^E has 2 trials, expected 1 or 3$"):
+        memory_matrix(q, E, torch.randn(2, 5), torch.tensor([0, 1, 0, 1]))
+
+
+def test_scores_dimension_messages_with_a_trials_dimension():
+    W = torch.randn(2, 4, 6)                         # [trials, d_out=4, d_in=6]
+    with pytest.raises(ValueError, match=r"^U has dimension 3 but W has 4 rows \(d_out\)$"):
+        scores(W, torch.randn(2, 5, 6), torch.randn(2, 5, 3))
+    with pytest.raises(ValueError, match=r"^E has dimension 7 but W has 6 columns \(d_in\)$"):
+        scores(W, torch.randn(2, 5, 7), torch.randn(2, 5, 4))

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from amtools import (decode, fit_power_law, generalization_error, memory_matrix, scores,
-                     token_counts, unseen_mass)
+                     token_counts, unseen_mass, zipf)
 from amtools.storage import SCHEMES, _at_dim, _draw, error_grid, storage_weights
 
 CPU = torch.device("cpu")
@@ -381,3 +381,110 @@ def test_error_grid_float32_and_float64_agree_up_to_rounding():
     a = error_grid(80, 5, 1.1, [6, 20, 60], [30, math.inf], "power", dtype=torch.float32, **kw)
     b = error_grid(80, 5, 1.1, [6, 20, 60], [30, math.inf], "power", dtype=torch.float64, **kw)
     assert (a == b).double().mean() > 0.9 and (a - b).abs().max() < 0.05
+
+
+# ---------------------------------------------------------------- mutation-testing additions
+
+def test_top_required_message_says_what_top_may_be():
+    counts = torch.tensor([3.0, 1.0])
+    with pytest.raises(ValueError, match=r"^top is required with scheme='threshold' \(an int >= 0\)$"):
+        storage_weights(counts, "threshold")
+    with pytest.raises(ValueError, match=r"^top is required with scheme='threshold' "
+                                         r"\(an int >= 0 or a callable d -> P\)$"):
+        error_grid(5, 2, 1.0, [2], [3], "threshold", trials=1, device="cpu")
+
+
+def test_threshold_top_zero_keeps_nothing():
+    counts = torch.tensor([[4.0, 0.0, 2.0], [1.0, 1.0, 1.0]])
+    assert storage_weights(counts, "threshold", top=0).tolist() == [[0.0] * 3] * 2
+    p = torch.tensor([0.5, 0.3, 0.2], dtype=torch.float64)
+    assert storage_weights(p, "threshold", top=0, population=True).tolist() == [0.0] * 3
+
+
+def test_error_grid_callable_top_may_be_zero_at_small_d():
+    kw = dict(rho=1.0, top=lambda d: 0 if d < 8 else 3, trials=2, seed=4)
+    got = error_grid(12, 3, 1.0, [4, 16], [6, math.inf], "threshold", device="cpu", dtype=torch.float64, **kw)
+    want = reference_grid(12, 3, 1.0, [4, 16], [6, math.inf], "threshold", **kw)
+    torch.testing.assert_close(got, want, atol=1e-9, rtol=0)
+
+
+def test_threshold_population_breaks_ties_by_index_for_many_inputs():
+    """A uniform law (alpha = 0), N = 100: the ``top`` kept inputs are the first ``top`` indices."""
+    p = torch.full((100,), 0.01, dtype=torch.float64)
+    q = storage_weights(p, "threshold", top=10, population=True)
+    assert torch.equal(q > 0, torch.arange(100) < 10)
+
+
+@pytest.mark.parametrize("population", [False, True])
+@pytest.mark.parametrize("rho", [0.0, 0.5, 1.0])
+def test_threshold_with_top_N_is_power(population, rho):
+    """Keeping the ``top = N`` largest inputs keeps them all: threshold is then power (zeros included)."""
+    x = torch.tensor([[0.5, 0.0, 0.25, 0.25], [0.0, 0.0, 0.0, 1.0]], dtype=torch.float64)
+    if not population:
+        x = x * 8
+    want = storage_weights(x, "power", rho=rho, population=population)
+    got = storage_weights(x, "threshold", rho=rho, top=4, population=population)
+    torch.testing.assert_close(got, want, atol=0, rtol=0)
+
+
+def test_storage_weights_default_rho_is_one():
+    counts = torch.tensor([6.0, 0.0, 3.0, 1.0])
+    assert torch.equal(storage_weights(counts, "power"), storage_weights(counts, "frequency"))
+    assert torch.equal(storage_weights(counts, "threshold", top=2, generator=torch.Generator().manual_seed(0)),
+                       torch.tensor([0.6, 0.0, 0.3, 0.0], dtype=torch.float64))
+
+
+def test_population_fill_stores_every_input_even_of_zero_probability():
+    p = torch.tensor([0.6, 0.4, 0.0], dtype=torch.float64)
+    assert storage_weights(p, "fill", population=True).tolist() == [1.0, 1.0, 1.0]
+    assert storage_weights(p * 10, "fill").tolist() == [1.0, 1.0, 0.0]
+
+
+def test_threshold_without_generator_keeps_the_top_counts():
+    counts = torch.tensor([[5, 3, 0, 1], [0, 2, 7, 1]])
+    q = storage_weights(counts, "threshold", top=2)
+    assert q.dtype == torch.float64
+    torch.testing.assert_close(q, torch.tensor([[5 / 9, 3 / 9, 0, 0], [0, 0.2, 0.7, 0]], dtype=torch.float64))
+
+
+@pytest.mark.parametrize("N, M, ds, Ts", [(1, 2, [1], [1, math.inf]), (3, 5, [1, 3], [1, 2, math.inf]),
+                                          (7, 2, [1, 2, 5], [1, 4, math.inf])])
+def test_error_grid_smallest_sizes_match_reference(N, M, ds, Ts):
+    """N = 1, N < M, M = 2, d = 1, T = 1 and chunk = 1 are all valid."""
+    kw = dict(rho=0.5, top=None, trials=2, seed=1)
+    got = error_grid(N, M, 1.0, ds, Ts, "power", device="cpu", dtype=torch.float64, chunk=1, **kw)
+    want = reference_grid(N, M, 1.0, ds, Ts, "power", **kw)
+    assert got.shape == (2, len(ds), len(Ts))
+    torch.testing.assert_close(got, want, atol=1e-9, rtol=0)
+
+
+def test_error_grid_defaults():
+    """Defaults: rho = 1, 100 trials, seed 0, float32, gaussian embeddings."""
+    got = error_grid(10, 2, 1.0, [4], [5, math.inf], "power", device="cpu")
+    assert got.shape == (100, 1, 2) and got.dtype == torch.float64
+    want = error_grid(10, 2, 1.0, [4], [5, math.inf], "power", device="cpu", rho=1.0, trials=100, seed=0,
+                      dtype=torch.float32, embeddings="gaussian", chunk=8192)
+    assert torch.equal(got, want)
+    assert torch.equal(got, error_grid(10, 2, 1.0, [4], [5, math.inf], "frequency", device="cpu"))
+
+
+@pytest.mark.parametrize("scheme", ["fill", "threshold"])
+def test_error_grid_population_only_matches_reference(scheme):
+    """Ts = [inf] alone: no sample is needed, the weights come from p itself."""
+    kw = dict(rho=1.0, top=(lambda d: d // 2) if scheme == "threshold" else None, trials=2, seed=6)
+    got = error_grid(20, 3, 1.2, [4, 12], [math.inf], scheme, device="cpu", dtype=torch.float64, **kw)
+    want = reference_grid(20, 3, 1.2, [4, 12], [math.inf], scheme, **kw)
+    torch.testing.assert_close(got, want, atol=1e-9, rtol=0)
+
+
+@pytest.mark.parametrize("scheme", ["fill", "power"])
+def test_population_stores_inputs_whose_probability_underflows(scheme):
+    """alpha = 500: p(x) underflows to 0 for x >= 4, yet population fill (or power with rho = 0)
+    still stores every input with weight 1, as storage_weights(p, population=True) does."""
+    p = zipf(6, 500.0)
+    assert (p == 0).any()
+    assert storage_weights(p, scheme, rho=0.0, population=True).tolist() == [1.0] * 6
+    kw = dict(rho=0.0, top=None, trials=16, seed=0)
+    got = error_grid(6, 2, 500.0, [2, 3], [math.inf], scheme, device="cpu", dtype=torch.float64, **kw)
+    want = reference_grid(6, 2, 500.0, [2, 3], [math.inf], scheme, **kw)
+    torch.testing.assert_close(got, want, atol=0, rtol=1e-9)

@@ -354,3 +354,50 @@ def test_token_functions_reject_the_same_bad_tokens(fn, tokens, exc):
 def test_token_functions_reject_the_same_bad_N(fn, N, exc):
     with pytest.raises(exc, match="N"):
         fn(torch.tensor([[0, 1], [1, 0], [0, 0]]), N)
+
+
+# ----------------------------------------------------------------------------- mutation-testing additions
+
+def test_sample_tokens_renormalizes_a_law_summing_to_slightly_less_than_one():
+    """A law that sums to 1 - 9e-7 (accepted) is renormalized: its zero-probability tail is never drawn."""
+    p = torch.tensor([0.5, 0.5 - 9e-7, 0.0], dtype=torch.float64)
+    tokens = sample_tokens(p, 2_000_000, 2, generator=torch.Generator().manual_seed(1))
+    assert tokens.max().item() == 1
+    share = (tokens == 0).double().mean().item()
+    assert share == pytest.approx(0.5, abs=5 * 0.5 / 2000)
+
+
+def test_sample_tokens_generator_on_another_device_message():
+    class FakeCudaGenerator(torch.Generator):        # a CPU generator that says it lives on CUDA
+        @property
+        def device(self):  # type: ignore[override]
+            return torch.device("cuda")
+
+    with pytest.raises(ValueError, match=r"^generator is on cuda, but the draw is on cpu"):
+        sample_tokens(zipf(5, 1.0), 10, generator=FakeCudaGenerator())
+
+
+def test_sample_tokens_too_many_tokens_message_states_the_count():
+    with pytest.raises(ValueError, match=r"^trials \* T = 1\.84e\+19 tokens is too many"):
+        sample_tokens(zipf(5, 1.0), 2**62, 4)
+
+
+@pytest.mark.parametrize("fn", [token_counts, first_seen])
+@pytest.mark.parametrize("N", [0, -1])
+def test_token_functions_reject_N_below_one_even_without_tokens(fn, N):
+    with pytest.raises(ValueError, match=r"^N must be >= 1"):
+        fn(torch.zeros(2, 0, dtype=torch.long), N)
+
+
+@pytest.mark.parametrize("fn", [token_counts, first_seen])
+def test_token_functions_output_too_large_message_states_trials_times_N(fn):
+    """trials * N > 2**63 - 1 (3 trials of 1 token, N = 2**62): the message states trials * N."""
+    with pytest.raises(ValueError, match=r"^trials \* N = 1\.38e\+19 is too large for one tensor \(N=4611686018427387904\)"):
+        fn(torch.zeros(3, 1, dtype=torch.long), 2**62)
+
+
+def test_first_seen_output_stays_on_the_tokens_device():
+    """The output lives on the tokens' device (``meta`` stands in for a GPU): empty sequences, T = 0."""
+    first = first_seen(torch.zeros(2, 0, dtype=torch.long, device="meta"), 3)
+    assert first.device.type == "meta" and first.shape == (2, 3) and first.dtype == torch.long
+    assert first_seen(torch.zeros(2, 0, dtype=torch.long), 3).tolist() == [[0, 0, 0], [0, 0, 0]]
