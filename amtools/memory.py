@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import torch
 
-from ._validate import as_tensor, check_probability_vector
+from ._validate import all_finite, as_tensor, check_probability_vector
 
 __all__ = ["memory_matrix", "scores", "decode", "generalization_error"]
 
@@ -37,7 +37,7 @@ def _same_device(**tensors: torch.Tensor) -> None:
 
 
 def _check_finite_result(x: torch.Tensor, what: str, inputs: str) -> torch.Tensor:
-    if x.is_floating_point() and not torch.isfinite(x).all():
+    if x.is_floating_point() and not all_finite(x):
         raise ValueError(f"{what} overflowed (NaN or inf) although {inputs} are finite: "
                          f"rescale {inputs}")
     return x

@@ -36,7 +36,7 @@ from typing import Any, Callable, Sequence, Union
 
 import torch
 
-from ._validate import (as_bool, as_choice, as_device, as_dtype, as_generator, as_int, as_real,
+from ._validate import (all_finite, as_bool, as_choice, as_device, as_dtype, as_generator, as_int, as_real,
                         as_sizes, as_tensor)
 from .embeddings import random_embeddings
 from .runtime import pick_device
@@ -139,7 +139,7 @@ def storage_weights(counts_or_p: torch.Tensor, scheme: str, *, rho: float = 1.0,
         raise ValueError(f"counts_or_p must end with N >= 1 entries, got shape {tuple(x.shape)}")
     if x.is_complex() or x.dtype == torch.bool:
         raise TypeError(f"counts_or_p must be a real tensor, got dtype {x.dtype}")
-    if not torch.isfinite(x.double()).all() or (x < 0).any():
+    if not all_finite(x) or (x < 0).any():
         raise ValueError("counts_or_p must contain finite, non-negative numbers")
     scheme = _check_scheme(scheme)
     rho = as_real(rho, "rho", minimum=0.0)

@@ -195,3 +195,19 @@ def test_check_generator_device():
     check_generator_device(gen, "cpu")
     with pytest.raises(ValueError, match=r"^gen is on cpu, but the draw is on cuda"):
         check_generator_device(gen, "cuda", "gen")
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+def test_all_finite_sees_every_nan_and_inf(dtype):
+    from amtools._validate import all_finite
+
+    x = torch.linspace(-3, 3, 101, dtype=dtype)
+    assert all_finite(x) and all_finite(torch.zeros(0, dtype=dtype)) and all_finite(torch.arange(5))
+    for i in (0, 50, 100):
+        for bad in (math.nan, math.inf, -math.inf):
+            y = x.clone()
+            y[i] = bad
+            assert not all_finite(y), (dtype, i, bad)
+    z = torch.zeros(3, dtype=torch.complex64)
+    z[1] = complex(0, math.inf)
+    assert not all_finite(z)
