@@ -28,15 +28,6 @@ __all__ = ["RecallResult", "stored_recall", "recall_grid", "plot_recall", "capac
 MAX_RECALL_ENTRIES = 2**28
 
 
-def _check_axes(ax: Any, name: str) -> Any:
-    """``ax`` must be one matplotlib ``Axes``."""
-    from matplotlib.axes import Axes
-
-    if not isinstance(ax, Axes):
-        raise TypeError(f"{name} must be a matplotlib Axes (e.g. from plt.subplots()), got {type(ax).__name__}")
-    return ax
-
-
 def _check_recall_sizes(n_stored: int, d: int, M: int, trials: int, kind: str) -> None:
     """Capacity of orthonormal embeddings and the memory cap, named by the caller's arguments."""
     if kind == "orthonormal":
@@ -144,6 +135,8 @@ def recall_grid(ns: Sequence[int], ds: Sequence[int], *, M: int = 5, trials: int
 def plot_recall(result: RecallResult, ax: Any = None) -> Any:
     """Heat map of ``softmax(u_y^T W e_x)`` for the stored inputs, right outputs boxed."""
     import matplotlib.pyplot as plt
+
+    from .plotting import _check_axes
 
     if not isinstance(result, RecallResult):
         raise TypeError(f"result must be a RecallResult, got {type(result).__name__}")

@@ -51,11 +51,11 @@ def use_style() -> None:
 
 
 def _check_axes(ax: Any, name: str = "ax") -> Any:
-    """``ax`` must be a matplotlib ``Axes`` (not a figure, an array of axes or ``plt``)."""
+    """``ax`` must be one matplotlib ``Axes`` (not a figure, an array of axes or ``plt``)."""
     from matplotlib.axes import Axes
 
     if not isinstance(ax, Axes):
-        hint = " (index the array: axes[0])" if isinstance(ax, np.ndarray) else ""
+        hint = " (index the array: axes[0])" if isinstance(ax, np.ndarray) else " (e.g. from plt.subplots())"
         raise TypeError(f"{name} must be a matplotlib Axes{hint}, got {type(ax).__name__}")
     return ax
 
