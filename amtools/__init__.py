@@ -5,7 +5,7 @@ outer-product memories, exact errors, power-law fits, check helpers that turn
 every reproduced claim into an assertion, one figure style, and explorers.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 from .checks import (CheckFailed, check_between, check_close, check_exponent, check_identity,
                      check_less, check_true, check_within_spread)
@@ -18,7 +18,11 @@ from .theory import (argmax_error, balanced_dimension, data_exponent, distinct_a
                      expected_distinct, power_exponent, predicted_error, signal_to_noise,
                      threshold_exponent, unseen_mass, unseen_mass_asymptotic, zipf_constant)
 from .prose import glue
+from .published import PublishedCurve, published_grid, published_settings
 from . import exercises, explore, plotting
+from .training import (TrainResult, layer_norm, population_error, train_memory)
+from .approximation import ApproxResult, approx_error, approx_sgd, q_gamma, sgd_iterates, sgd_map
+from .population import DynamicsResult, population_dynamics
 from .zipf import first_seen, sample_tokens, token_counts, zipf
 
 __all__ = [
@@ -34,6 +38,10 @@ __all__ = [
     "power_exponent", "balanced_dimension", "argmax_error", "predicted_error",
     "CheckFailed", "check_close", "check_exponent", "check_less", "check_between", "check_true",
     "check_within_spread", "check_identity", "glue", "exercises",
+    "train_memory", "TrainResult", "population_error", "layer_norm",
+    "sgd_map", "sgd_iterates", "q_gamma", "approx_sgd", "approx_error", "ApproxResult",
+    "population_dynamics", "DynamicsResult",
+    "published_grid", "published_settings", "PublishedCurve",
 ]
 
 

@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 
 import amtools as am
 from amtools import exercises, explore, plotting
+from amtools.published import published_grid, published_settings
 
 matplotlib.use("Agg")
 
@@ -406,6 +407,20 @@ def _specs() -> list[Spec]:
              dict(view=OBJECTS_BAD, axes=st.sampled_from(["ab", 3, [1, 2], np.zeros(2), True, {"a": 1}, plt]))),
         Spec(explore.scaling_explorer, lambda: dict(N=30, M=3, trials=2),
              dict(N=_ints(1), M=_ints(2), trials=_ints(1))),
+        # ------------------------------------------------------------------ published
+        Spec(published_grid,
+             lambda: dict(model="matrix", optimizer="sgd", lr=1.0, batch_size=16, T=10240, layernorm=False),
+             dict(model=_choice(("matrix", "learnable", "exponential")),
+                  optimizer=st.one_of(_choice(("sgd", "signgd")), st.sampled_from(["Adam", "adam", "SGD"])),
+                  lr=st.one_of(st.sampled_from([None, "0.1", "Tuned", "", b"tuned", 0.5, 3, -1.0, 0.0, True, 1j,
+                                                math.nan, math.inf, -math.inf, 10**400, [1.0], {"lr": 1.0},
+                                                torch.ones(2), torch.tensor(True), np.complex128(1)]),
+                               st.floats().filter(lambda v: not any(math.isclose(v, g, rel_tol=1e-6)
+                                                                    for g in (0.1, 1.0, 10.0, 100.0)))),
+                  batch_size=st.one_of(_ints(1), st.integers().filter(lambda v: v not in (16, 64, 256, 1024))),
+                  T=st.one_of(_ints(1), st.integers().filter(lambda v: v not in (1024, 10240, 102400))),
+                  layernorm=BOOLS_BAD)),
+        Spec(published_settings, lambda: dict(), dict()),
         # ------------------------------------------------------------------ plotting
         Spec(plotting.band, lambda: dict(ax=_ax(), x=[1.0, 2.0, 3.0], values=[[1.0, 2.0, 3.0], [2.0, 3.0, 4.0]],
                                          label=None, color=None),

@@ -16,10 +16,14 @@ from .associative_memory_model import *  # noqa: F401,F403
 from .finite_data import *  # noqa: F401,F403
 from .finite_memory import *  # noqa: F401,F403
 from .data_meets_capacity import *  # noqa: F401,F403
-from . import (associative_memory_model, data_meets_capacity, finite_data, finite_memory,
-               zipf_data)
+from .sgd_as_storage import *  # noqa: F401,F403
+from .adam_and_layernorm import *  # noqa: F401,F403
+from .learned_embeddings import *  # noqa: F401,F403
+from . import (adam_and_layernorm, associative_memory_model, data_meets_capacity, finite_data,
+               finite_memory, learned_embeddings, sgd_as_storage, zipf_data)
 
 __all__ = ["ExerciseFailed", "Feedback"]
-for _module in (zipf_data, associative_memory_model, finite_data, finite_memory, data_meets_capacity):
+for _module in (zipf_data, associative_memory_model, finite_data, finite_memory, data_meets_capacity,
+                sgd_as_storage, adam_and_layernorm, learned_embeddings):
     __all__ += list(_module.__all__)
 del _module
