@@ -15,22 +15,51 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
-from ._validate import as_int, as_real, as_tensor
+from ._validate import as_int, as_real, as_tensor, check_probability_vector
 
 __all__ = ["sgd_map", "sgd_iterates", "q_gamma", "approx_sgd", "approx_error", "ApproxResult"]
 
 
 def _gamma(gamma: Any) -> torch.Tensor:
     """A positive step size, or a 1-D tensor/list of them, as float64."""
-    if isinstance(gamma, (list, tuple)) or isinstance(gamma, torch.Tensor):
-        g = as_tensor(torch.as_tensor(gamma, dtype=torch.float64) if not isinstance(gamma, torch.Tensor)
-                      else gamma, "gamma", ndim=(0, 1), floating=True, finite=True).double()
-        if g.numel() == 0 or (g <= 0).any():
-            raise ValueError("gamma must hold positive step sizes")
-        return g
-    return torch.tensor(as_real(gamma, "gamma", minimum=0.0, strict=True), dtype=torch.float64)
+    if isinstance(gamma, torch.Tensor):
+        g = as_tensor(gamma, "gamma", ndim=(0, 1), floating=True, finite=True).double()
+    elif isinstance(gamma, (list, tuple)):
+        g = torch.tensor([as_real(v, "each entry of gamma") for v in gamma], dtype=torch.float64)
+    else:
+        return torch.tensor(as_real(gamma, "gamma", minimum=0.0, strict=True), dtype=torch.float64)
+    if g.numel() == 0 or (g <= 0).any():
+        raise ValueError("gamma must hold positive step sizes")
+    return g
+
+
+def _as_q(q: Any) -> torch.Tensor:
+    """``q`` of :func:`sgd_map` as float64: a floating tensor, a real number, or a list/array of reals."""
+    if isinstance(q, torch.Tensor):
+        return as_tensor(q, "q", floating=True, finite=True).double()
+    if not isinstance(q, (list, tuple, np.ndarray)):
+        return torch.tensor(as_real(q, "q"), dtype=torch.float64)
+    if isinstance(q, np.ndarray) and q.dtype.kind not in "iuf":
+        raise TypeError(f"q must hold real numbers, got a NumPy array of dtype {q.dtype}")
+    if isinstance(q, (list, tuple)):
+        for v in _flatten(q):
+            as_real(v, "each entry of q")
+    try:
+        t = torch.as_tensor(q, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError, OverflowError):
+        raise TypeError("q must be a real number, a floating tensor or a (rectangular) list of reals") from None
+    return as_tensor(t, "q", finite=True)
+
+
+def _flatten(items: Any) -> list[Any]:
+    """The leaves of nested lists/tuples."""
+    out: list[Any] = []
+    for v in items:
+        out.extend(_flatten(v) if isinstance(v, (list, tuple)) else [v])
+    return out
 
 
 def sgd_map(q: Any, gamma: float, M: int) -> torch.Tensor:
@@ -39,8 +68,7 @@ def sgd_map(q: Any, gamma: float, M: int) -> torch.Tensor:
     Elementwise on ``q`` (a tensor or a number), computed in float64 as
     ``q + gamma / (1 + e^q / (M - 1))``, which does not overflow for large ``q``.
     """
-    q = as_tensor(torch.as_tensor(q, dtype=torch.float64) if not isinstance(q, torch.Tensor) else q,
-                  "q", floating=True, finite=True).double()
+    q = _as_q(q)
     gamma = as_real(gamma, "gamma", minimum=0.0, strict=True)
     M = as_int(M, "M", minimum=2)
     return q + gamma / (1.0 + torch.exp(q) / (M - 1))
@@ -65,7 +93,15 @@ def q_gamma(counts: Any, gamma: float, M: int) -> torch.Tensor:
     ``counts``: non-negative integers (any shape). Returns float64 of the same shape. Cost: one
     pass of ``max(counts)`` map evaluations.
     """
-    c = as_tensor(torch.as_tensor(counts) if not isinstance(counts, torch.Tensor) else counts, "counts")
+    if isinstance(counts, torch.Tensor):
+        c = counts
+    else:
+        if isinstance(counts, (str, bytes, dict)) or counts is None:
+            raise TypeError(f"counts must be a tensor or a list of integers, got {type(counts).__name__}")
+        try:
+            c = torch.as_tensor(counts)
+        except (TypeError, ValueError, RuntimeError, OverflowError):
+            raise TypeError("counts must be a tensor or a (rectangular) list of integers") from None
     if c.is_floating_point() or c.is_complex() or c.dtype == torch.bool:
         raise TypeError("counts must hold integers")
     if c.numel() and c.min() < 0:
@@ -131,7 +167,7 @@ def approx_error(q: Any, E: Any, U: Any, p: Any, targets: Any) -> torch.Tensor:
     ``U`` ``[..., d, M]`` (broadcast over leading axes), ``p`` ``[N]``, ``targets`` ``LongTensor[N]``.
     Computed in float64 as ``(E E^T ⊙ q) (U_f^T U)``. Returns float64 ``[...]``.
     """
-    from .training import population_error
+    from .training import _population_error
 
     q = as_tensor(q, "q", floating=True, finite=True).double()
     E = as_tensor(E, "E", floating=True, finite=True).double()
@@ -141,13 +177,20 @@ def approx_error(q: Any, E: Any, U: Any, p: Any, targets: Any) -> torch.Tensor:
     N, d, M = E.shape[-2], E.shape[-1], U.shape[-1]
     if q.shape[-1] != N or U.shape[-2] != d:
         raise ValueError(f"shapes do not match: q {tuple(q.shape)}, E {tuple(E.shape)}, U {tuple(U.shape)}")
+    try:
+        torch.broadcast_shapes(q.shape[:-1], E.shape[:-2], U.shape[:-2])
+    except RuntimeError:
+        raise ValueError(f"the leading axes of q {tuple(q.shape)}, E {tuple(E.shape)} and U {tuple(U.shape)} "
+                         "do not broadcast") from None
     targets = as_tensor(targets, "targets", ndim=(1,))
-    if targets.dtype != torch.long or targets.numel() != N or targets.min() < 0 or targets.max() >= M:
-        raise ValueError(f"targets must be a LongTensor of N = {N} classes in [0, {M})")
-    p = as_tensor(p, "p", ndim=(1,), floating=True, finite=True)
+    if (targets.dtype != torch.long or targets.numel() != N
+            or (N and (targets.min() < 0 or targets.max() >= M))):
+        raise ValueError(f"targets must be a LongTensor of N = {N} classes in [0, M) = [0, {M}) "
+                         "(M = the last axis of U)")
+    p = check_probability_vector(p, "p")
     if p.numel() != N:
         raise ValueError(f"p must have N = {N} entries")
     gram = E @ E.transpose(-1, -2)                           # [..., N, N]
     Uf = U[..., targets].transpose(-1, -2)                    # [..., N, d]: u_{f(x)} per row
     logits = gram @ (q.unsqueeze(-1) * (Uf @ U))             # [..., N, M] = (E E^T ⊙ q)(U_f^T U)
-    return population_error(logits, p.double(), targets.to(logits.device))
+    return _population_error(logits, p.double(), targets.to(logits.device))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import torch
 
 from ._validate import as_bool, as_choice, as_device, as_int, as_real
-from .training import population_error
+from .training import _population_error
 from .zipf import zipf
 
 __all__ = ["population_dynamics", "DynamicsResult", "POPULATION_OPTIMIZERS"]
@@ -65,6 +65,9 @@ def population_dynamics(N: int, M: int, d: int, *, alpha: float = 2.0, steps: in
     steps = as_int(steps, "steps", minimum=0)
     lr = as_real(lr, "lr", minimum=0.0, strict=True)
     optimizer = as_choice(optimizer, "optimizer", POPULATION_OPTIMIZERS)
+    if optimizer == "ngd" and d < 2:
+        raise ValueError("d must be >= 2 with optimizer='ngd': the gradient's standard deviation needs "
+                         "at least two entries (d * d)")
     trials = as_int(trials, "trials", minimum=1)
     seed = as_int(seed, "seed", minimum=0)
     init = as_choice(init, "init", ("zero", "random"))
@@ -84,7 +87,7 @@ def population_dynamics(N: int, M: int, d: int, *, alpha: float = 2.0, steps: in
     weights = p.to(E.dtype).unsqueeze(-1)
     Et, Ut = E.transpose(-1, -2), U.transpose(-1, -2)
 
-    errors = [population_error(E @ W @ U, p, targets)]
+    errors = [_population_error(E @ W @ U, p, targets)]
     stds, history = [], [W.clone()] if keep_history else None
     for _ in range(steps):
         scores = torch.softmax(E @ W @ U, dim=-1)
@@ -97,7 +100,7 @@ def population_dynamics(N: int, M: int, d: int, *, alpha: float = 2.0, steps: in
             W = W - lr * torch.sign(grad)
         else:
             W = W - lr * grad / std.view(-1, 1, 1)
-        errors.append(population_error(E @ W @ U, p, targets))
+        errors.append(_population_error(E @ W @ U, p, targets))
         if history is not None:
             history.append(W.clone())
     grad_std = torch.stack(stds) if stds else torch.zeros(0, trials, dtype=torch.float64, device=dev)

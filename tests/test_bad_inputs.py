@@ -202,6 +202,42 @@ def _bad_arraylike(n: int = 4) -> list[Any]:
             np.array(["1", "2", "4", "8"]), [1.0, "2", 4.0, 8.0], [10**400, 2, 4, 8]]
 
 
+# ---------------------------------------------------------------------------- training, approximation, population
+
+def _logits() -> torch.Tensor:
+    """Logits of 2 trials x 4 inputs x 3 classes."""
+    return torch.randn(2, 4, 3, generator=torch.Generator().manual_seed(2))
+
+
+def _Ucols() -> torch.Tensor:
+    """Output embeddings in the row convention of train_memory: ``[trials, d, M]``."""
+    return _U().transpose(-1, -2).contiguous()
+
+
+def _bad_p4() -> list[Any]:
+    """Bad input laws of length N = 4: the generic ones plus a negative and an unnormalized one."""
+    return _bad_prob(4, length_matters=True) + [torch.tensor([0.5, 0.5, 0.5, -0.5], dtype=torch.float64),
+                                                torch.full((4,), 0.1, dtype=torch.float64)]
+
+
+LRS_BAD = st.one_of(
+    st.sampled_from([None, "1", b"1", True, False, 1j, 0.0, -1.0, math.nan, math.inf, -math.inf, 10**400,
+                     {"lr": 1.0}, [], (), [1.0, -1.0], [1.0, 0.0], [1.0, math.nan], [math.inf], [True],
+                     [1.0, "2"], [None], [[1.0]], [1j], torch.tensor(True), torch.tensor(2j),
+                     torch.tensor([True]), torch.tensor([1j]), torch.tensor([[1.0]]), torch.tensor([]),
+                     torch.tensor([1.0, math.nan]), torch.tensor([1.0, -1.0]), np.complex128(1)]),
+    st.floats(max_value=0.0))
+GAMMAS_BAD = st.one_of(
+    _reals_array(0.0, allow_inf=False, strict=True),
+    _from(lambda: [torch.tensor([], dtype=torch.float64), torch.tensor([[0.1]]), torch.tensor([0.1, math.nan]),
+                   torch.tensor([0.1, math.inf]), torch.tensor([1, 2]), torch.tensor([True]), torch.tensor([1j]),
+                   torch.tensor([0.1, -0.1]), torch.tensor(0.0), [], [0.1, None], [0.1, "1"], (0.1, 0.0)]))
+SCHEDULES_BAD = st.sampled_from([3, "fn", [], {}, torch.ones(2), True, 1.5, b"fn",
+                                 lambda s: -1.0, lambda s: math.nan, lambda s: math.inf, lambda s: "1",
+                                 lambda s: None, lambda s: True, lambda s: 1j, lambda s: torch.ones(2),
+                                 lambda s: 1.0 if s < 3 else -1.0])
+
+
 # ============================================================================ the specs
 
 @dataclass
@@ -364,6 +400,93 @@ def _specs() -> list[Spec]:
                   p=_from(lambda: _bad_prob(4, length_matters=True)),
                   ds=_reals_array(0.0, allow_inf=False, strict=True), M=_ints(2), nodes=_ints(2),
                   targets=_from(lambda: _bad_long(torch.arange(4) % 3, 3)[1:]))),   # None is the default
+        # ------------------------------------------------------------------ training
+        Spec(am.train_memory,
+             lambda: dict(N=10, M=3, d=4, T=20, alpha=2.0, batch_size=2, lr=1.0, optimizer="sgd", model="matrix",
+                          layernorm=False, init="random", schedule=None, seeds=1, seed=0, record_every=None,
+                          progress=False, device="cpu"),
+             dict(N=_ints(1), M=_ints(2), d=_ints(1), T=_ints(1), alpha=_reals(0.0),
+                  batch_size=st.one_of(_ints(1), st.sampled_from([21, 2**62])), lr=LRS_BAD,
+                  optimizer=_choice(("sgd", "signgd", "adam", "ngd")),
+                  model=_choice(("matrix", "learnable", "exponential")), layernorm=BOOLS_BAD,
+                  init=_choice(("random", "zero")), schedule=SCHEDULES_BAD, seeds=_ints(1), seed=_ints(0),
+                  record_every=_ints(1, optional=True), progress=BOOLS_BAD, device=DEVICES_BAD),
+             odd=dict(lr=_from(lambda: [[1.0, 2.0], (0.5,), torch.tensor([1.0, 2.0]), torch.tensor(1.0),
+                                        np.float64(1.0), 1, np.array([1.0, 2.0])]),
+                      schedule=st.sampled_from([lambda s: 0.0, lambda s: 1, lambda s: torch.tensor(0.5)]))),
+        Spec(am.population_error, lambda: dict(logits=_logits(), p=_p(4), targets=torch.arange(4) % 3),
+             dict(logits=_from(lambda: _bad_float(_logits(), length_dim=-2, batched=True)
+                               + [torch.zeros(4, 0), torch.zeros(4), _logits()[..., :0, :]]),
+                  p=_from(_bad_p4), targets=_from(lambda: _bad_long(torch.arange(4) % 3, 3))),
+             odd=dict(logits=_from(lambda: [_logits().double(), _logits().half(), _logits()[0], _logits()[None]]),
+                      targets=_from(lambda: [(torch.arange(4) % 3).to(dt) for dt in (torch.int32, torch.uint8)]),
+                      p=_from(lambda: [_p(4).float()]))),
+        Spec(am.layer_norm, lambda: dict(z=torch.randn(3, 4, generator=torch.Generator().manual_seed(3))),
+             dict(z=_from(lambda: _bad_float(torch.randn(3, 4, generator=torch.Generator().manual_seed(3)),
+                                             length_dim=None, batched=True))),
+             odd=dict(z=_from(lambda: [torch.randn(3, 4).double(), torch.randn(3, 4).half(), torch.zeros(3, 4),
+                                       torch.zeros(0, 4), torch.zeros(3, 0), torch.randn(5)]))),
+        # ------------------------------------------------------------------ approximation
+        Spec(am.sgd_map, lambda: dict(q=torch.zeros(3, dtype=torch.float64), gamma=0.5, M=3),
+             dict(q=_from(lambda: [None, "q", b"q", True, False, 1j, math.nan, math.inf, -math.inf, 10**400,
+                                   {"q": 1}, [0.0, None], [0.0, "1"], [True], [1j], [math.nan], [0.0, math.inf],
+                                   [10**400], np.array(["a"]), np.array([1j]), np.array([math.nan]),
+                                   torch.tensor([True]), torch.tensor([1j]), torch.tensor([0, 1]),
+                                   torch.tensor([0.0, math.nan]), torch.tensor([math.inf]),
+                                   torch.tensor(True), np.complex128(1)]),
+                  gamma=_reals(0.0, strict=True), M=_ints(2)),
+             odd=dict(q=_from(lambda: [0, 1.5, np.float64(0.5), [0.0, 1.0], (0.0,), [[0.0], [1.0]],
+                                       np.zeros(3), np.zeros((2, 2), dtype=np.int64), torch.zeros(3),
+                                       torch.zeros(2, 2).half(), torch.zeros(0), torch.tensor(1.0), [],
+                                       -1e300, 1e300]))),
+        Spec(am.sgd_iterates, lambda: dict(n=5, gamma=[0.1, 1.0], M=3),
+             dict(n=_ints(0), gamma=GAMMAS_BAD, M=_ints(2)),
+             odd=dict(gamma=_from(lambda: [0.5, (0.5,), [1, 2], torch.tensor(0.5), torch.tensor([0.5]).float(),
+                                           np.array([0.1, 1.0]), np.float64(0.5)]))),
+        Spec(am.q_gamma, lambda: dict(counts=torch.tensor([0, 3, 1, 5]), gamma=0.5, M=3),
+             dict(counts=_from(lambda: [None, "c", b"c", 1.5, math.nan, {"a": 1}, torch.tensor([0.0, 1.0]),
+                                        torch.tensor([True]), torch.tensor([1j]), torch.tensor([-1, 2]), [-1, 2],
+                                        [1.5], [None], ["1"], [10**400], [1j], np.array([1.5]), np.array(["1"]),
+                                        True, -1, torch.tensor(1.0)]),
+                  gamma=_reals(0.0, strict=True), M=_ints(2)),
+             odd=dict(counts=_from(lambda: [[0, 3], 3, (1, 2), [[1], [2]], np.array([1, 2]),
+                                            torch.tensor([1, 2], dtype=torch.int32), torch.tensor([], dtype=torch.long),
+                                            torch.tensor(4), torch.tensor([1, 2], dtype=torch.uint8)]))),
+        Spec(am.approx_sgd, lambda: dict(tokens=_tokens(), N=10, M=3, lr=1.0, batch_size=2, record_every=2),
+             dict(tokens=_from(lambda: _bad_long(_tokens(), 10, length_dim=None)
+                               + [torch.tensor([0, 1, 2]), torch.tensor(3)]),
+                  N=st.one_of(_ints(1), st.sampled_from([5, 9])), M=_ints(2), lr=_reals(0.0, strict=True),
+                  batch_size=st.one_of(_ints(1), st.sampled_from([6, 100, 2**62])),
+                  record_every=_ints(1, optional=True)),
+             odd=dict(tokens=_from(lambda: [_tokens().int(), _tokens().to(torch.uint8)]),
+                      record_every=st.sampled_from([1, 10**6]))),
+        Spec(am.approx_error, lambda: dict(q=torch.ones(4, dtype=torch.float64), E=_E(), U=_Ucols(), p=_p(4),
+                                           targets=torch.arange(4) % 3),
+             dict(q=_from(lambda: _bad_float(torch.ones(4, dtype=torch.float64), batched=True)
+                          + [torch.ones(3, 4, dtype=torch.float64)]),
+                  E=_from(lambda: _bad_float(_E(), length_dim=-2, batched=True)
+                          + [_E().narrow(-1, 0, 7), _E()[0, 0], torch.cat([_E(), _E()[:1]])]),
+                  U=_from(lambda: _bad_float(_Ucols(), length_dim=-2, batched=True)
+                          + [_Ucols().narrow(-1, 0, 2), _Ucols()[0, 0], torch.cat([_Ucols(), _Ucols()[:1]])]),
+                  p=_from(_bad_p4), targets=_from(lambda: _bad_long(torch.arange(4) % 3, 3))),
+             odd=dict(q=_from(lambda: [torch.ones(4), torch.ones(2, 4), torch.ones(5, 1, 4), -torch.ones(4),
+                                       torch.zeros(4)]),
+                      E=_from(lambda: [_E()[0], _E().double(), _E()[:1]]),
+                      U=_from(lambda: [_Ucols()[0], _Ucols().double(), torch.cat([_Ucols(), _Ucols()], dim=-1)]),
+                      targets=_from(lambda: [(torch.arange(4) % 3).int()]), p=_from(lambda: [_p(4).float()]))),
+        # ------------------------------------------------------------------ population
+        Spec(am.population_dynamics,
+             lambda: dict(N=10, M=3, d=4, alpha=2.0, steps=3, lr=1.0, optimizer="gd", trials=2, seed=0,
+                          init="zero", keep_history=False, device="cpu"),
+             dict(N=_ints(1), M=_ints(2), d=_ints(1), alpha=_reals(0.0), steps=_ints(0),
+                  lr=_reals(0.0, strict=True), optimizer=_choice(("gd", "signgd", "ngd")), trials=_ints(1),
+                  seed=_ints(0), init=_choice(("zero", "random")), keep_history=BOOLS_BAD, device=DEVICES_BAD),
+             odd=dict(device=st.sampled_from([None, "cpu", torch.device("cpu")]),
+                      optimizer=st.sampled_from(["ngd"]), steps=st.sampled_from([0, 1]))),
+        Spec(am.population_dynamics,
+             lambda: dict(N=10, M=3, d=4, steps=2, optimizer="ngd", trials=2),
+             dict(d=st.one_of(_ints(1), st.just(1))),      # g / std(g) needs two entries
+             name="population.population_dynamics[ngd]"),
         # ------------------------------------------------------------------ checks
         Spec(am.check_close, lambda: dict(name="claim", value=1.0, target=1.0, atol=0.1, rtol=0.0),
              dict(name=NAMES_BAD, value=CHECK_NUMBERS, target=CHECK_NUMBERS, atol=_reals(0.0), rtol=_reals(0.0))),
