@@ -227,3 +227,42 @@ def check_probability_vector(p: Any, name: str = "p", *, atol: float = 1e-6) -> 
     if abs(total - 1.0) > atol:
         raise ValueError(f"{name} must sum to 1, sums to {total:.9g}")
     return p
+
+
+def as_batched(value: Any, name: str, core: Sequence[str], *, binary: bool = False) -> torch.Tensor:
+    """A floating tensor ``[..., *core]`` of finite numbers: at least ``len(core)`` dimensions, the core ones
+    non-empty (the leading ones are batch dimensions and may be anything). With ``binary`` every entry must
+    be ``-1.0`` or ``+1.0`` (binary states and patterns).
+    """
+    shape = "[..., " + ", ".join(core) + "]"
+    value = as_tensor(value, name, floating=True)
+    if value.ndim < len(core):
+        raise ValueError(f"{name} must be {shape} (at least {len(core)} dimension(s)), "
+                         f"got shape {tuple(value.shape)}")
+    if any(n == 0 for n in value.shape[value.ndim - len(core):]):
+        raise ValueError(f"{name} must be {shape} with non-empty {', '.join(core)}, got shape {tuple(value.shape)}")
+    if not all_finite(value):
+        raise ValueError(f"{name} must contain only finite numbers (found NaN or inf)")
+    if binary and value.numel() and value.device.type != "meta" and bool((value.abs() != 1).any()):
+        raise ValueError(f"{name} must hold only -1.0 and +1.0 (binary states), "
+                         f"found e.g. {value[value.abs() != 1].flatten()[0].item():.3g}")
+    return value
+
+
+def check_same_device(**tensors: torch.Tensor) -> torch.device:
+    """Check that the named tensors share one device and return it."""
+    devices = {name: t.device for name, t in tensors.items()}
+    if len(set(devices.values())) > 1:
+        listed = ", ".join(f"{name} on {dev}" for name, dev in devices.items())
+        raise ValueError(f"{' and '.join(devices)} must be on the same device, got {listed}")
+    return next(iter(devices.values()))
+
+
+def broadcast_batch(**shapes: Sequence[int]) -> torch.Size:
+    """Broadcast the named batch shapes (leading dimensions) together; raise naming them if they clash."""
+    try:
+        return torch.broadcast_shapes(*shapes.values())
+    except RuntimeError:
+        listed = ", ".join(f"{name} {tuple(s)}" for name, s in shapes.items())
+        raise ValueError(f"the batch (leading) dimensions of {' and '.join(shapes)} do not broadcast: "
+                         f"{listed}") from None

@@ -211,3 +211,49 @@ def test_all_finite_sees_every_nan_and_inf(dtype):
     z = torch.zeros(3, dtype=torch.complex64)
     z[1] = complex(0, math.inf)
     assert not all_finite(z)
+
+
+# ----------------------------------------------------------------------------- as_batched, devices, batches
+
+def test_as_batched_accepts_leading_dimensions_and_checks_the_core():
+    from amtools._validate import as_batched
+
+    x = torch.ones(2, 3, 4)
+    assert as_batched(x, "X", ("K", "d")) is x
+    assert as_batched(torch.ones(4), "x", ("d",)).shape == (4,)
+    with pytest.raises(ValueError, match=r"X must be \[\.\.\., K, d\] \(at least 2"):
+        as_batched(torch.ones(4), "X", ("K", "d"))
+    with pytest.raises(ValueError, match="X must be .* non-empty K, d"):
+        as_batched(torch.ones(2, 0, 4), "X", ("K", "d"))
+    assert as_batched(torch.ones(0, 3, 4), "X", ("K", "d")).shape == (0, 3, 4)    # an empty batch is fine
+    with pytest.raises(TypeError, match="X must be a floating-point tensor"):
+        as_batched(torch.ones(3, 4, dtype=torch.long), "X", ("K", "d"))
+    with pytest.raises(ValueError, match="X must contain only finite"):
+        as_batched(torch.tensor([[1.0, math.nan]]), "X", ("K", "d"))
+
+
+@given(values=st.lists(st.sampled_from([-1.0, 1.0, 0.0, 0.5, -2.0]), min_size=1, max_size=8))
+@FAST
+def test_as_batched_binary(values):
+    from amtools._validate import as_batched
+
+    x = torch.tensor(values)
+    if all(abs(v) == 1 for v in values):
+        assert as_batched(x, "states", ("N",), binary=True) is x
+    else:
+        with pytest.raises(ValueError, match=r"states must hold only -1\.0 and \+1\.0"):
+            as_batched(x, "states", ("N",), binary=True)
+    as_batched(torch.empty(3, device="meta"), "states", ("N",), binary=True)       # no values to check
+
+
+def test_check_same_device_and_broadcast_batch():
+    from amtools._validate import broadcast_batch, check_same_device
+
+    assert check_same_device(a=torch.ones(1), b=torch.ones(2)) == torch.device("cpu")
+    with pytest.raises(ValueError, match="a and b must be on the same device, got a on cpu, b on meta"):
+        check_same_device(a=torch.ones(1), b=torch.empty(1, device="meta"))
+    assert broadcast_batch(W=(2, 1), states=(3,)) == (2, 3)
+    assert broadcast_batch(W=(), states=(4, 5)) == (4, 5)
+    with pytest.raises(ValueError, match=r"batch \(leading\) dimensions of W and states do not broadcast: "
+                                         r"W \(2,\), states \(3,\)"):
+        broadcast_batch(W=(2,), states=(3,))
