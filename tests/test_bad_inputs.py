@@ -1,7 +1,7 @@
 """Bad-input harness: every public function of amtools, fed bad values one argument at a time.
 
 For each public function (every function in ``amtools.__all__``, the public functions of
-``amtools.explore`` and ``amtools.plotting``, and the ``fn`` argument of the
+``amtools.explore``, ``amtools.plotting`` and ``amtools.hopfield``, and the ``fn`` argument of the
 ``amtools.exercises.check_*`` self-checks) a :class:`Spec` gives a valid call and, for each
 argument, a hypothesis strategy of values that are wrong for it: wrong types (``None``, strings,
 bools, complex numbers, lists, dicts, tensors of the wrong dtype or shape), NaN/inf, negative or
@@ -36,8 +36,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import amtools as am
-from amtools import exercises, explore, plotting
+from amtools import exercises, explore, hopfield, plotting
 from amtools.published import published_grid, published_settings
+from amtools import mosaics
 
 matplotlib.use("Agg")
 
@@ -266,6 +267,15 @@ def _view() -> Any:
     return _VIEW[0]
 
 
+_HOPFIELD_VIEW: list[Any] = []
+
+
+def _hopfield_view() -> Any:
+    if not _HOPFIELD_VIEW:
+        _HOPFIELD_VIEW.append(explore.hopfield_view(0.1, 20, trials=2, points=3, sweeps=2))
+    return _HOPFIELD_VIEW[0]
+
+
 def _tokens() -> torch.Tensor:
     return torch.tensor([[0, 1, 2, 9, 3], [4, 4, 5, 6, 7]])
 
@@ -283,6 +293,105 @@ def _W() -> torch.Tensor:
 
 
 CHECK_NUMBERS = NUMBERS_BAD
+
+
+# ---------------------------------------------------------------------------- hopfield
+
+def _hX() -> torch.Tensor:
+    """Two binary patterns of N = 6 units (rows)."""
+    return torch.tensor([[1.0, -1.0, 1.0, 1.0, -1.0, 1.0], [-1.0, -1.0, 1.0, 1.0, 1.0, -1.0]])
+
+
+def _hs() -> torch.Tensor:
+    """Two binary probes of N = 6 units."""
+    return torch.tensor([[1.0, 1.0, 1.0, -1.0, -1.0, 1.0], [-1.0, 1.0, -1.0, 1.0, 1.0, 1.0]])
+
+
+def _hW() -> torch.Tensor:
+    return hopfield.hebbian(_hX())
+
+
+def _hP() -> torch.Tensor:
+    """Three continuous patterns in d = 4 (rows)."""
+    return torch.randn(3, 4, generator=torch.Generator().manual_seed(5))
+
+
+def _hx() -> torch.Tensor:
+    return torch.randn(2, 4, generator=torch.Generator().manual_seed(6))
+
+
+def _meta(t: torch.Tensor) -> torch.Tensor:
+    return torch.empty(t.shape, device="meta")
+
+
+def _bad_binary(valid: torch.Tensor, *clash: torch.Tensor) -> list[Any]:
+    """Bad ``±1`` states/patterns: the generic bad tensors, non-binary values, an empty core, another device
+    and the given ``clash`` values (batch dimensions that do not broadcast with the other argument's)."""
+    half = valid.clone()
+    half.view(-1)[0] = 0.5
+    return (_bad_float(valid, batched=True) + [torch.zeros_like(valid), half, 2 * valid, valid[..., :0],
+                                               _meta(valid), *clash])
+
+
+def _bad_real(valid: torch.Tensor, *clash: torch.Tensor, length_dim: int | None = -1) -> list[Any]:
+    """Bad real tensors with batch dimensions: the generic ones, an empty core, another device, ``clash``."""
+    return _bad_float(valid, batched=True, length_dim=length_dim) + [valid[..., :0], _meta(valid), *clash]
+
+
+LAYERS_BAD = _from(lambda: [None, "P", 3.0, [], (), {"a": _hP()}, [None], [_hP(), "x"], [_hP().tolist()],
+                            [_hP(), _hP()[:, :3]], [_hP()[0]], _hP(), torch.stack([_hP()])[..., :3],
+                            [_hP().to(torch.complex64)], [_hP().long()], [_hP() > 0],
+                            [torch.full((3, 4), math.nan)], torch.full((2, 3, 4), math.inf),
+                            [_hP(), torch.zeros(5, 3, 4)], [_meta(_hP())], [_hP()[:0]]])
+
+
+# ---------------------------------------------------------------------------- mosaics
+
+def _mK() -> torch.Tensor:
+    """Two memories of n = 4 keys in dk = 3."""
+    return torch.randn(2, 4, 3, generator=torch.Generator().manual_seed(7))
+
+
+def _mV() -> torch.Tensor:
+    """Their values, dv = 2."""
+    return torch.randn(2, 4, 2, generator=torch.Generator().manual_seed(8))
+
+
+def _mq() -> torch.Tensor:
+    """One query per memory."""
+    return torch.randn(2, 3, generator=torch.Generator().manual_seed(9))
+
+
+def _mseq(d: int = 8) -> torch.Tensor:
+    """Two sequences of T = 5 steps in d dimensions."""
+    return torch.randn(2, 5, d, generator=torch.Generator().manual_seed(10))
+
+
+_MOSAIC_NETS: dict[str, Any] = {}
+
+
+def _mnet(kind: str) -> Any:
+    if not _MOSAIC_NETS:
+        g = torch.Generator().manual_seed(11)
+        _MOSAIC_NETS.update(ctx=mosaics.ContextualMemory(8, 2, generator=g),
+                            pmem=mosaics.PersistentMemory(8, 2, 3, generator=g),
+                            moons=mosaics.ThreeMoonsNet(3, generator=g),
+                            clin=mosaics.ComplexLinear(3, 3, generator=g))
+    return _MOSAIC_NETS[kind]
+
+
+def _bad_seq(d: int = 8) -> list[Any]:
+    """Bad ``[B, T, d]`` inputs of a module: the generic ones, empty B or T, 2-D, another device or dtype."""
+    s = _mseq(d)
+    return _bad_float(s) + [s[:, :0], s[:0], s[0], _meta(s), s.double()]
+
+
+INIT_STD_BAD = _reals(0.0, strict=True).filter(lambda v: v is not None)   # None is the official init
+MODULES_BAD = st.sampled_from([None, 3, "net", torch.ones(3), [torch.nn.Linear(2, 2)], torch.nn.Linear, {}])
+PERIODS_BAD = _from(lambda: [None, "0.5", b"1", 0.5, [], (), [0.25], [0.0], [-1.0], [math.nan], [math.inf],
+                             [True], [1j], ["1"], [None], [10**400], [1e300], [0.5, "1"], {0.5: 1},
+                             torch.tensor([[0.5]]), torch.tensor([0.25]), torch.tensor([True]),
+                             torch.tensor([1j]), np.array([0.5, 1.0])])
 
 
 def _specs() -> list[Spec]:
@@ -530,6 +639,17 @@ def _specs() -> list[Spec]:
              dict(view=OBJECTS_BAD, axes=st.sampled_from(["ab", 3, [1, 2], np.zeros(2), True, {"a": 1}, plt]))),
         Spec(explore.scaling_explorer, lambda: dict(N=30, M=3, trials=2),
              dict(N=_ints(1), M=_ints(2), trials=_ints(1))),
+        Spec(explore.hopfield_view,
+             lambda: dict(load=0.1, N=20, bias=0.0, flips=0.0, trials=2, seed=0, points=3, max_load=0.3, sweeps=2),
+             dict(load=st.one_of(_reals(0.0, strict=True), st.sampled_from([1.5, 2, 10**6])), N=_ints(2),
+                  bias=st.one_of(_reals(0.0), st.sampled_from([1.0, 1.5])),
+                  flips=st.one_of(_reals(0.0), st.sampled_from([1.01, 2.0])), trials=_ints(1), seed=_ints(0),
+                  points=st.one_of(_ints(2), st.sampled_from([10**6])),
+                  max_load=st.one_of(_reals(0.0, strict=True), st.sampled_from([1.5])),
+                  sweeps=st.one_of(_ints(0), st.sampled_from([10**6])))),
+        Spec(explore.plot_hopfield_view, lambda: dict(view=_hopfield_view(), ax=_ax()),
+             dict(view=OBJECTS_BAD, ax=AXES_BAD)),
+        Spec(explore.hopfield_explorer, lambda: dict(trials=2), dict(trials=_ints(1))),
         # ------------------------------------------------------------------ published
         Spec(published_grid,
              lambda: dict(model="matrix", optimizer="sgd", lr=1.0, batch_size=16, T=10240, layernorm=False),
@@ -544,6 +664,65 @@ def _specs() -> list[Spec]:
                   T=st.one_of(_ints(1), st.integers().filter(lambda v: v not in (1024, 10240, 102400))),
                   layernorm=BOOLS_BAD)),
         Spec(published_settings, lambda: dict(), dict()),
+        # ------------------------------------------------------------------ hopfield
+        Spec(hopfield.hebbian, lambda: dict(patterns=_hX()),
+             dict(patterns=_from(lambda: _bad_real(_hX(), length_dim=None)[:-1] + [torch.zeros(0, 6)])),
+             odd=dict(patterns=_from(lambda: [_hX().double(), _hX()[0], torch.randn(2, 3, 6), _meta(_hX())]))),
+        Spec(hopfield.energy, lambda: dict(W=_hW(), states=_hs()),
+             dict(W=_from(lambda: _bad_real(_hW(), torch.ones(3, 6, 6)) + [_hW()[:5, :5]]),
+                  states=_from(lambda: _bad_real(_hs()))),
+             odd=dict(states=_from(lambda: [torch.randn(2, 6), _hs().double(), _hs()[0]]),
+                      W=_from(lambda: [torch.randn(6, 6), torch.stack([_hW(), _hW()])]))),
+        Spec(hopfield.recall, lambda: dict(W=_hW(), states=_hs(), sweeps=2, generator=None, return_energy=False),
+             dict(W=_from(lambda: _bad_real(_hW(), torch.ones(3, 6, 6)) + [_hW()[:5, :5]]),
+                  states=_from(lambda: _bad_binary(_hs())),
+                  sweeps=_ints(0), generator=GENERATORS_BAD, return_energy=BOOLS_BAD),
+             odd=dict(W=_from(lambda: [torch.randn(6, 6), _hW().double(), torch.zeros(6, 6)]),
+                      generator=st.sampled_from([torch.Generator().manual_seed(0)]))),
+        Spec(hopfield.overlap, lambda: dict(states=_hs(), patterns=_hX()),
+             dict(states=_from(lambda: _bad_real(_hs(), torch.ones(3, 6))),
+                  patterns=_from(lambda: _bad_real(_hX(), torch.ones(3, 6)))),
+             odd=dict(states=_from(lambda: [_hs()[:, None, :], _hs()[0], torch.randn(6).double()]))),
+        Spec(hopfield.flip_probability, lambda: dict(load=0.1),
+             dict(load=st.one_of(_reals_array(0.0, allow_inf=False, strict=True),
+                                 _from(lambda: [torch.tensor([0.1, -1.0]), torch.tensor([0.1, 0.0]), torch.tensor(0.0),
+                                                torch.tensor([1, 2]), torch.tensor(3), torch.tensor([True]),
+                                                torch.tensor([1j]), torch.tensor([0.1, math.nan]),
+                                                torch.tensor(math.inf), np.array([0.1])]))),
+             odd=dict(load=_from(lambda: [torch.tensor([]), np.float64(0.1), 1, torch.tensor(0.1), 1e-300, 1e300,
+                                          torch.tensor([[0.1, 1.0]])]))),
+        Spec(hopfield.dense_energy, lambda: dict(patterns=_hX(), states=_hs(), kind="poly", a=3),
+             dict(patterns=_from(lambda: _bad_binary(_hX(), torch.ones(3, 2, 6))),
+                  states=_from(lambda: _bad_binary(_hs())),
+                  kind=_choice(hopfield.DENSE_KINDS), a=_ints(1))),
+        Spec(hopfield.dense_log_energy, lambda: dict(patterns=_hX(), states=_hs()),
+             dict(patterns=_from(lambda: _bad_binary(_hX(), torch.ones(3, 2, 6))),
+                  states=_from(lambda: _bad_binary(_hs())))),
+        Spec(hopfield.dense_recall,
+             lambda: dict(patterns=_hX(), states=_hs(), kind="exp", a=3, sweeps=1, generator=None),
+             dict(patterns=_from(lambda: _bad_binary(_hX(), torch.ones(3, 2, 6))),
+                  states=_from(lambda: _bad_binary(_hs())),
+                  kind=_choice(hopfield.DENSE_KINDS), a=_ints(1), sweeps=_ints(0), generator=GENERATORS_BAD),
+             odd=dict(sweeps=st.sampled_from([0, 1, 5]), kind=st.sampled_from(["poly"]))),
+        Spec(hopfield.modern_update, lambda: dict(X=_hP(), xi=_hx(), beta=1.0),
+             dict(X=_from(lambda: _bad_real(_hP(), torch.ones(3, 3, 4))), xi=_from(lambda: _bad_real(_hx())),
+                  beta=_reals(0.0, strict=True)),
+             odd=dict(beta=st.sampled_from([1e-300, 1e300, 1, np.float32(2.0)]))),
+        Spec(hopfield.modern_energy, lambda: dict(X=_hP(), xi=_hx(), beta=1.0),
+             dict(X=_from(lambda: _bad_real(_hP(), torch.ones(3, 3, 4))), xi=_from(lambda: _bad_real(_hx())),
+                  beta=_reals(0.0, strict=True))),
+        Spec(hopfield.separation, lambda: dict(X=_hP()),
+             dict(X=_from(lambda: _bad_real(_hP(), length_dim=None)[:-1] + [_hP()[:1]]))),
+        Spec(hopfield.distance_energy, lambda: dict(P=_hP(), x=_hx()),
+             dict(P=_from(lambda: _bad_real(_hP(), torch.ones(3, 3, 4))), x=_from(lambda: _bad_real(_hx())))),
+        Spec(hopfield.nearest_distance, lambda: dict(P=_hP(), x=_hx()),
+             dict(P=_from(lambda: _bad_real(_hP(), torch.ones(3, 3, 4))), x=_from(lambda: _bad_real(_hx())))),
+        Spec(hopfield.distance_update, lambda: dict(P=_hP(), x=_hx()),
+             dict(P=_from(lambda: _bad_real(_hP(), torch.ones(3, 3, 4))), x=_from(lambda: _bad_real(_hx())))),
+        Spec(hopfield.global_energy, lambda: dict(layer_patterns=[_hP(), _hP()[:2]], x=_hx()),
+             dict(layer_patterns=LAYERS_BAD, x=_from(lambda: _bad_real(_hx()))),
+             odd=dict(layer_patterns=_from(lambda: [(_hP(),), torch.stack([_hP(), _hP()]), [_hP().double(), _hP()],
+                                                    [torch.zeros(2, 3, 4), _hP()]]))),
         # ------------------------------------------------------------------ plotting
         Spec(plotting.band, lambda: dict(ax=_ax(), x=[1.0, 2.0, 3.0], values=[[1.0, 2.0, 3.0], [2.0, 3.0, 4.0]],
                                          label=None, color=None),
@@ -569,6 +748,84 @@ def _specs() -> list[Spec]:
                   x=_from(lambda: ["10", 5, [], [0, 1], [-1.0], [1, math.nan], [1, math.inf], [[1, 2]], [1j],
                                    {1: 2}, torch.tensor([True]), [1, "a"]]),
                   y=_from(lambda: ["10", 5, [], [0, 1], [-1.0], [1, math.nan], [[1, 2]], [1j], {1: 2}]))),
+        # ------------------------------------------------------------------ mosaics
+        Spec(mosaics.kernel_weights, lambda: dict(keys=_mK(), query=_mq(), beta=1.0),
+             dict(keys=_from(lambda: _bad_real(_mK(), torch.ones(3, 4, 3))),
+                  query=_from(lambda: _bad_real(_mq(), torch.ones(3, 3))), beta=_reals(0.0)),
+             odd=dict(beta=st.sampled_from([0, 0.0, 1e-300, 1e300, np.float32(2.0), torch.tensor(1.0)]),
+                      query=_from(lambda: [_mq().double(), _mq()[0], torch.zeros(5, 1, 3)]))),
+        Spec(mosaics.kernel_regression, lambda: dict(keys=_mK(), values=_mV(), query=_mq(), beta=1.0),
+             dict(keys=_from(lambda: _bad_real(_mK(), torch.ones(3, 4, 3))),
+                  values=_from(lambda: _bad_real(_mV(), torch.ones(3, 4, 2), length_dim=-2)),
+                  query=_from(lambda: _bad_real(_mq(), torch.ones(3, 3))), beta=_reals(0.0)),
+             odd=dict(values=_from(lambda: [_mV().double(), _mV()[0], _mV()[..., :1]]))),
+        Spec(mosaics.leaky_average, lambda: dict(x=_mseq(3), leak=0.5),
+             dict(x=_from(lambda: _bad_real(_mseq(3), length_dim=None)[:-1]),
+                  leak=st.one_of(_reals(0.0), st.sampled_from([1.5, 2, 10**6]))),
+             odd=dict(leak=st.sampled_from([0, 1, 0.0, 1.0]), x=_from(lambda: [_mseq(3)[0], _mseq(3).double()]))),
+        Spec(mosaics.causal_weights, lambda: dict(keys=_mseq(3), beta=1.0, strict=True),
+             dict(keys=_from(lambda: _bad_real(_mseq(3), length_dim=None)[:-1]), beta=_reals(0.0),
+                  strict=BOOLS_BAD)),
+        Spec(mosaics.causal_readout, lambda: dict(keys=_mseq(3), values=_mseq(2), beta=1.0, strict=True),
+             dict(keys=_from(lambda: _bad_real(_mseq(3), torch.ones(3, 5, 3), length_dim=-2)),
+                  values=_from(lambda: _bad_real(_mseq(2), torch.ones(3, 5, 2), length_dim=-2)),
+                  beta=_reals(0.0), strict=BOOLS_BAD),
+             odd=dict(values=_from(lambda: [_mseq(2).double(), _mseq(2)[0], _mseq(2)[..., :1]]))),
+        Spec(mosaics.count_parameters, lambda: dict(module=torch.nn.Linear(2, 2)), dict(module=MODULES_BAD)),
+        Spec(mosaics.full_period, lambda: dict(periods=(0.5, 1.0, 2.0)), dict(periods=PERIODS_BAD),
+             odd=dict(periods=_from(lambda: [[1], (3.5,), torch.tensor([1, 2]), [0.1, 0.2, 0.30000000000000004],
+                                             torch.tensor([0.5], dtype=torch.float32)]))),
+        Spec(mosaics.three_moons_time_step, lambda: dict(T=240), dict(T=_ints(1))),
+        Spec(mosaics.three_moons,
+             lambda: dict(T=10, batch=2, split="train", system=None, generator=None, dtype=torch.float32,
+                          device="cpu"),
+             dict(T=st.one_of(_ints(1), st.sampled_from([5000, 10**6])), batch=_ints(1),
+                  split=_choice(mosaics.SPLITS), system=st.one_of(_ints(0, optional=True), st.sampled_from([8, 2**62])),
+                  generator=GENERATORS_BAD, dtype=DTYPES_BAD, device=DEVICES_BAD),
+             odd=dict(T=st.sampled_from([1, 2, 4999]), system=st.sampled_from([0, 7]),
+                      dtype=st.sampled_from([torch.float16, torch.bfloat16, torch.float64]),
+                      device=st.sampled_from([None, torch.device("cpu")]),
+                      generator=st.sampled_from([torch.Generator()]))),
+        Spec(mosaics.three_moons, lambda: dict(T=10, batch=2, split="validation", system=None),
+             dict(system=st.one_of(_ints(0, optional=True), st.sampled_from([1, 7, 8]))),
+             name="mosaics.three_moons[validation]"),
+        Spec(mosaics.ContextualMemory,
+             lambda: dict(d=4, heads=2, leaky=True, peek=True, strict=True, generator=None),
+             dict(d=st.one_of(_ints(1), st.sampled_from([3, 5])), heads=st.one_of(_ints(1), st.sampled_from([3, 8])),
+                  leaky=BOOLS_BAD, peek=BOOLS_BAD, strict=BOOLS_BAD, generator=GENERATORS_BAD),
+             name="mosaics.ContextualMemory"),
+        Spec(mosaics.PersistentMemory, lambda: dict(d=4, heads=2, slots=3, leaky=True, generator=None),
+             dict(d=st.one_of(_ints(1), st.sampled_from([3, 5])), heads=st.one_of(_ints(1), st.sampled_from([3, 8])),
+                  slots=_ints(1), leaky=BOOLS_BAD, generator=GENERATORS_BAD),
+             name="mosaics.PersistentMemory"),
+        Spec(mosaics.ComplexLinear, lambda: dict(n_in=3, n_out=2, init_std=None, generator=None),
+             dict(n_in=_ints(1), n_out=_ints(1), init_std=INIT_STD_BAD, generator=GENERATORS_BAD),
+             name="mosaics.ComplexLinear"),
+        Spec(mosaics.ThreeMoonsNet, lambda: dict(heads=3, beta=50.0, init_std=None, generator=None),
+             dict(heads=st.one_of(_ints(1), st.sampled_from([2, 4, 6])), beta=_reals(0.0), init_std=INIT_STD_BAD,
+                  generator=GENERATORS_BAD),
+             name="mosaics.ThreeMoonsNet"),
+        Spec(_mnet("ctx").forward, lambda: dict(x=_mseq()), dict(x=_from(_bad_seq)),
+             name="mosaics.ContextualMemory.forward"),
+        Spec(_mnet("ctx").attention, lambda: dict(x=_mseq()), dict(x=_from(_bad_seq)),
+             name="mosaics.ContextualMemory.attention"),
+        Spec(_mnet("ctx").keys, lambda: dict(x=_mseq()), dict(x=_from(_bad_seq)),
+             name="mosaics.ContextualMemory.keys"),
+        Spec(_mnet("ctx").values, lambda: dict(x=_mseq()), dict(x=_from(_bad_seq)),
+             name="mosaics.ContextualMemory.values"),
+        Spec(_mnet("pmem").forward, lambda: dict(x=_mseq()), dict(x=_from(_bad_seq)),
+             name="mosaics.PersistentMemory.forward"),
+        Spec(_mnet("pmem").attention, lambda: dict(x=_mseq()), dict(x=_from(_bad_seq)),
+             name="mosaics.PersistentMemory.attention"),
+        Spec(_mnet("clin").forward, lambda: dict(x=_mseq(6)), name="mosaics.ComplexLinear.forward", bad=
+             dict(x=_from(lambda: _bad_float(_mseq(6), batched=True) + [_meta(_mseq(6)), _mseq(6).double()]))),
+        Spec(_mnet("moons").forward, lambda: dict(x=_mseq(6)), dict(x=_from(lambda: _bad_seq(6))),
+             name="mosaics.ThreeMoonsNet.forward"),
+        Spec(_mnet("moons").attention, lambda: dict(x=_mseq(6)), dict(x=_from(lambda: _bad_seq(6))),
+             name="mosaics.ThreeMoonsNet.attention"),
+        Spec(_mnet("moons").generate, lambda: dict(context=_mseq(6), steps=2),
+             dict(context=_from(lambda: _bad_seq(6)), steps=_ints(0)),
+             odd=dict(steps=st.sampled_from([0, 1])), name="mosaics.ThreeMoonsNet.generate"),
     ]
     # the exercise self-checks: only their fn argument (the reader's answer)
     for name in dir(exercises):
@@ -655,6 +912,8 @@ def test_odd_value_is_handled_or_refused_naming_the_argument(spec: Spec, arg: st
 def _public_functions() -> dict[str, Callable[..., Any]]:
     found = {}
     for mod, names in ((am, am.__all__), (explore, explore.__all__), (plotting, plotting.__all__),
+                       (hopfield, hopfield.__all__),
+                       (mosaics, mosaics.__all__),
                        (exercises, [n for n in dir(exercises) if n.startswith("check_")])):
         for n in names:
             obj = getattr(mod, n)

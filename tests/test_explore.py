@@ -448,3 +448,143 @@ def test_plot_scaling_view_refuses_bad_axes():
     assert plot_scaling_view(v, axes=row) is row               # a row of a subplot grid
     _, pair = plt.subplots(1, 2)
     assert plot_scaling_view(v, axes=tuple(pair)) == tuple(pair)
+
+
+# ---------------------------------------------------------------- Hopfield explorer
+from amtools import hopfield as hf  # noqa: E402
+from amtools.explore import (HOPFIELD_ALPHA_C, MAX_HOPFIELD_ENTRIES, HopfieldView,  # noqa: E402
+                             hopfield_explorer, hopfield_view, plot_hopfield_view)
+
+HOP = dict(trials=4, points=5, sweeps=5)
+
+
+def test_hopfield_view_is_pure():
+    a = hopfield_view(0.1, 40, seed=3, **HOP)
+    torch.manual_seed(999)   # the global generator must not matter
+    b = hopfield_view(0.1, 40, seed=3, **HOP)
+    assert a.Ks == b.Ks and torch.equal(a.overlaps, b.overlaps)
+    c = hopfield_view(0.1, 40, seed=4, flips=0.3, **HOP)
+    d = hopfield_view(0.1, 40, seed=5, flips=0.3, **HOP)
+    assert not torch.equal(c.overlaps, d.overlaps)
+
+
+def test_hopfield_view_shapes_grid_and_fields():
+    v = hopfield_view(0.13, 50, bias=0.2, flips=0.1, **HOP)
+    assert isinstance(v, HopfieldView)
+    assert (v.load, v.N, v.bias, v.flips, v.sweeps) == (0.13, 50, 0.2, 0.1, 5)
+    assert v.K == 6 and 6 in v.Ks
+    assert list(v.Ks) == sorted(set(v.Ks)) and v.Ks[-1] == 15          # up to max_load * N = 0.3 * 50
+    assert v.overlaps.shape == (4, len(v.Ks)) and v.overlaps.dtype == torch.float64
+    assert ((v.overlaps >= -1) & (v.overlaps <= 1)).all()
+    # an overlap of N units is a multiple of 2/N
+    assert torch.allclose(v.overlaps * 50 / 2, (v.overlaps * 50 / 2).round(), atol=1e-6)
+    torch.testing.assert_close(v.loads, torch.tensor(v.Ks, dtype=torch.float64) / 50)
+    assert v.at_point.shape == (4,) and v.mean == pytest.approx(v.at_point.mean().item())
+    assert v.std == pytest.approx(v.at_point.std().item())
+    assert hopfield_view(0.1, 20, trials=1, points=2).std == 0.0
+    # a point beyond max_load widens the grid; K is at least 1
+    assert hopfield_view(0.8, 10, trials=1, points=3).Ks[-1] == 8
+    assert hopfield_view(0.01, 10, trials=1, points=3).K == 1
+
+
+def test_hopfield_view_one_pattern_is_recalled_or_inverted():
+    # one stored pattern: any probe with fewer than N/2 wrong bits returns to it, more than N/2 to its inverse
+    for flips, m in ((0.0, 1.0), (0.3, 1.0), (0.8, -1.0), (1.0, -1.0)):
+        v = hopfield_view(1 / 40, 40, flips=flips, trials=3, points=2, max_load=0.05)
+        assert v.Ks[0] == 1 and torch.equal(v.overlaps[:, 0], torch.full((3,), m, dtype=torch.float64))
+    # without sweeps the overlap is that of the probe itself: 1 - 2 flips
+    v = hopfield_view(0.1, 40, flips=0.25, trials=3, points=3, sweeps=0)
+    assert torch.equal(v.overlaps, torch.full_like(v.overlaps, 0.5))
+
+
+def test_hopfield_view_matches_hebbian_and_recall():
+    # the first trial's cell, recomputed with amtools.hopfield from the same draws
+    v = hopfield_view(0.1, 30, trials=2, points=2, max_load=0.1, sweeps=3, seed=7)
+    gen = torch.Generator().manual_seed(7)
+    X = torch.where(torch.rand(2, v.Ks[-1], 30, generator=gen) < 0.5, 1.0, -1.0)
+    torch.rand(2, 30, generator=gen)                                   # the (unused) flip positions
+    W = torch.stack([hf.hebbian(X[:, :k]) for k in v.Ks])
+    final = hf.recall(W, X[:, 0].expand(len(v.Ks), 2, 30), sweeps=3, generator=gen)
+    torch.testing.assert_close(v.overlaps, hf.overlap(final, X[:, 0]).T.double())
+
+
+def test_hopfield_view_trends():
+    # random patterns: perfect at low load, lost well beyond 0.138; biased patterns are lost far earlier
+    v = hopfield_view(0.05, 200, trials=8, points=6)
+    assert v.overlaps[:, 0].mean() > 0.99 and v.overlaps[:, -1].mean() < 0.8
+    b = hopfield_view(0.05, 200, bias=0.6, trials=8, points=6)
+    assert b.mean < v.mean - 0.2
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    (dict(load=0.0), ValueError, "load"), (dict(load=1.5), ValueError, "load"), (dict(load="0.1"), TypeError, "load"),
+    (dict(load=math.nan), ValueError, "load"),
+    (dict(N=1), ValueError, "N must"), (dict(N=20.0), TypeError, "N must"),
+    (dict(bias=-0.1), ValueError, "bias"), (dict(bias=1.0), ValueError, "bias must be < 1"),
+    (dict(flips=-0.1), ValueError, "flips"), (dict(flips=1.5), ValueError, "flips"),
+    (dict(trials=0), ValueError, "trials"), (dict(seed=-1), ValueError, "seed"),
+    (dict(points=1), ValueError, "points"), (dict(points=10**6), ValueError, "points"),
+    (dict(max_load=0.0), ValueError, "max_load"), (dict(max_load=2.0), ValueError, "max_load"),
+    (dict(sweeps=-1), ValueError, "sweeps"), (dict(sweeps=10**6), ValueError, "sweeps"),
+    (dict(N=10**5), ValueError, "N=100000 with trials=2"),
+])
+def test_hopfield_view_rejects_bad_arguments(kwargs, exc, name):
+    args = dict(load=0.1, N=20, trials=2, points=3)
+    args.update(kwargs)
+    with pytest.raises(exc, match=name):
+        hopfield_view(**args)
+
+
+def test_hopfield_view_memory_cap_admits_the_chapter_sizes():
+    assert 60 * 1000 * 1000 <= MAX_HOPFIELD_ENTRIES           # paper profile: N = 1000, 60 networks per load
+    assert 20 * 500 * 500 <= MAX_HOPFIELD_ENTRIES             # the widget's largest N
+
+
+def test_plot_hopfield_view_returns_axes():
+    v = hopfield_view(0.1, 40, **HOP)
+    ax = plot_hopfield_view(v)
+    assert isinstance(ax, matplotlib.axes.Axes)
+    assert ax.get_title() == "N = 40, bias 0, probe flips 0"
+    assert ax.get_xlabel() == "load K/N"
+    marks = [line for line in ax.lines if line.get_marker() == "o"]
+    assert len(marks) == 1 and marks[0].get_xdata()[0] == pytest.approx(v.K / 40)
+    assert marks[0].get_ydata()[0] == pytest.approx(v.mean)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("one synchronous step" in s for s in labels) and any(str(HOPFIELD_ALPHA_C) in s for s in labels)
+    # the one-step curve 1 - 2P is drawn only for random patterns and exact probes
+    ax_b = plot_hopfield_view(hopfield_view(0.1, 40, bias=0.3, **HOP))
+    assert not any("one synchronous step" in t.get_text() for t in ax_b.get_legend().get_texts())
+    _, given = plt.subplots()
+    assert plot_hopfield_view(v, ax=given) is given
+
+
+@pytest.mark.parametrize("bad", [None, 0.5, {"N": 3}, torch.ones(3)])
+def test_plot_hopfield_view_rejects_non_views(bad):
+    with pytest.raises(TypeError, match="view"):
+        plot_hopfield_view(bad)
+
+
+def test_plot_hopfield_view_refuses_a_bad_ax():
+    v = hopfield_view(0.1, 20, trials=2, points=2)
+    for bad in ("ax", 3, np.zeros(2)):
+        with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
+            plot_hopfield_view(v, ax=bad)
+
+
+def test_hopfield_explorer_builds_a_widget():
+    import ipywidgets
+
+    w = hopfield_explorer(trials=2)
+    assert isinstance(w, ipywidgets.interactive)
+    values = {c.description: c.value for c in w.children if hasattr(c, "description")}
+    assert {"load K/N", "units N", "bias c", "probe flips"} <= set(values)
+    assert values["load K/N"] == 0.1 and values["units N"] == 200 and values["bias c"] == 0.0
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    (dict(trials=0), ValueError, "trials"), (dict(trials="3"), TypeError, "trials"),
+    (dict(trials=10**5), ValueError, "trials=100000"),
+])
+def test_hopfield_explorer_rejects_bad_arguments(kwargs, exc, name):
+    with pytest.raises(exc, match=name):
+        hopfield_explorer(**kwargs)
