@@ -76,6 +76,35 @@ def _field(W: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
     return (s.unsqueeze(-2) @ W.mT).squeeze(-2)
 
 
+def _fold_queries(X: torch.Tensor, xi: torch.Tensor):
+    """Stack the queries that share a pattern set into the rows of one matrix.
+
+    ``X`` ``[..., K, d]`` and ``xi`` ``[..., d]`` broadcast over their batch axes; the axes where ``X``
+    has size 1 (one pattern set for many queries) become rows of a ``[..., R, d]`` query matrix, so
+    ``queries @ X^T`` is one GEMM per pattern set instead of one matrix-vector product per query.
+    Returns ``X`` without those axes, the query matrix, and the function that puts a ``[..., R, d]``
+    result back in ``xi``'s layout.
+    """
+    batch = torch.broadcast_shapes(X.shape[:-2], xi.shape[:-1])
+    n = len(batch)
+    x_batch = (1,) * (n - (X.ndim - 2)) + tuple(X.shape[:-2])
+    folded = [i for i in range(n) if x_batch[i] == 1 and batch[i] > 1]
+    kept = [i for i in range(n) if i not in folded]
+    q = xi.expand(*batch, xi.shape[-1]).permute(*kept, *folded, n)
+    kept_shape = [batch[i] for i in kept]
+    queries = q.reshape(*kept_shape, -1, xi.shape[-1])
+    folded_shape = [batch[i] for i in folded]
+    inverse = [0] * (n + 1)
+    for pos, axis in enumerate(kept + folded + [n]):
+        inverse[axis] = pos
+
+    def unfold(out: torch.Tensor) -> torch.Tensor:
+        return out.reshape(*kept_shape, *folded_shape, out.shape[-1]).permute(*inverse)
+
+    X_kept = X.reshape(*[x_batch[i] for i in kept], *X.shape[-2:])
+    return X_kept, queries, unfold
+
+
 def _energy(W: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
     return -0.5 * (s * _field(W, s)).sum(-1)
 
@@ -347,8 +376,9 @@ def modern_update(X: torch.Tensor, xi: torch.Tensor, beta: float) -> torch.Tenso
     """
     X, xi = _patterns_and_query(X, xi, "X", "xi")
     beta = as_real(beta, "beta", minimum=0.0, strict=True)
-    p = torch.softmax(beta * _field(X, xi), dim=-1)
-    return (p.unsqueeze(-2) @ X).squeeze(-2)
+    X, queries, unfold = _fold_queries(X, xi)
+    p = torch.softmax(beta * (queries @ X.mT), dim=-1)
+    return unfold(p @ X)
 
 
 def modern_energy(X: torch.Tensor, xi: torch.Tensor, beta: float) -> torch.Tensor:

@@ -361,3 +361,17 @@ def test_cuda_with_a_cpu_generator():
     out = hf.recall(hf.hebbian(X), X, generator=gen(0))
     assert out.is_cuda and torch.equal(out, X)
     assert hf.dense_recall(X, X, generator=gen(0)).is_cuda
+
+
+@pytest.mark.parametrize("X_shape, xi_shape", [((7, 5), (3, 5)), ((4, 1, 7, 5), (4, 3, 5)), ((7, 5), (5,)),
+                                                ((2, 7, 5), (3, 1, 5)), ((1, 7, 5), (2, 3, 5))])
+def test_modern_update_folds_shared_pattern_sets_without_changing_the_result(X_shape, xi_shape):
+    """Queries sharing a pattern set are stacked into one GEMM; the result equals the plain broadcast."""
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(*X_shape, dtype=torch.float64, generator=g)
+    xi = torch.randn(*xi_shape, dtype=torch.float64, generator=g)
+    p = torch.softmax(0.7 * (xi.unsqueeze(-2) @ X.mT).squeeze(-2), dim=-1)
+    ref = (p.unsqueeze(-2) @ X).squeeze(-2)
+    out = hf.modern_update(X, xi, 0.7)
+    assert out.shape == ref.shape
+    assert torch.allclose(out, ref, rtol=0, atol=1e-12)
