@@ -588,3 +588,149 @@ def test_hopfield_explorer_builds_a_widget():
 def test_hopfield_explorer_rejects_bad_arguments(kwargs, exc, name):
     with pytest.raises(exc, match=name):
         hopfield_explorer(**kwargs)
+
+
+# ============================================================================ leak_view (memory-units chapter)
+
+from amtools.explore import LeakView, leak_explorer, leak_view, plot_leak_view  # noqa: E402
+
+
+@pytest.mark.parametrize("leak", [0.0, 0.3, 0.6, 0.95, 1.0])
+def test_leak_view_weights_are_a_unit_vector_and_theory_is_exact_at_lag_zero(leak):
+    v = leak_view(leak, T=16, d=32, trials=4)
+    assert isinstance(v, LeakView) and v.cosines.shape == (4, 16) and v.weights.shape == (16,)
+    assert torch.allclose(v.weights.square().sum(), torch.tensor(1.0, dtype=torch.float64))
+    assert torch.allclose(v.cosines[:, 0], torch.ones(4, dtype=torch.float64))
+    assert v.theory[0] == 1.0
+    assert torch.all(v.theory[1:] <= v.theory[:-1] + 1e-12)         # the past fades monotonically
+
+
+def test_leak_view_cosines_match_the_orthonormal_formula_in_high_dimension():
+    v = leak_view(0.7, T=12, d=4096, trials=8, seed=3)
+    assert (v.cosines.mean(0) - v.theory).abs().max() < 0.03       # std of a cosine ~ 1/sqrt(d) = 0.016
+    w = leak_view(0.7, T=12, d=4096, trials=8, seed=3)
+    assert torch.equal(v.cosines, w.cosines)                         # pure
+
+
+def test_leak_view_edge_leaks_and_half_life():
+    zero, one = leak_view(0.0, T=5, d=8, trials=2), leak_view(1.0, T=5, d=8, trials=2)
+    assert torch.equal(zero.weights, torch.tensor([1.0, 0, 0, 0, 0], dtype=torch.float64))
+    assert torch.allclose(one.weights, torch.full((5,), 5 ** -0.5, dtype=torch.float64))
+    assert zero.half_life == 0.0 and one.half_life == math.inf
+    assert leak_view(0.5, T=3, d=2, trials=1).half_life == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    (dict(leak=1.5), ValueError, "leak"), (dict(leak=-0.1), ValueError, "leak"), (dict(leak="0.5"), TypeError, "leak"),
+    (dict(leak=0.5, T=0), ValueError, "T"), (dict(leak=0.5, d=0), ValueError, "d"),
+    (dict(leak=0.5, trials=0), ValueError, "trials"), (dict(leak=0.5, seed=-1), ValueError, "seed"),
+    (dict(leak=0.5, T=10**4, d=10**4), ValueError, "cap"),
+])
+def test_leak_view_rejects_bad_arguments(kwargs, exc, name):
+    with pytest.raises(exc, match=name):
+        leak_view(**kwargs)
+
+
+def test_plot_leak_view_draws_and_rejects_non_views():
+    import matplotlib.pyplot as plt
+
+    ax = plot_leak_view(leak_view(0.5, T=6, d=8, trials=3))
+    assert "half-life" in ax.get_title() and len(ax.get_lines()) >= 2
+    plt.close("all")
+    for bad in (None, 0.5, torch.ones(3)):
+        with pytest.raises(TypeError, match="view"):
+            plot_leak_view(bad)
+
+
+def test_leak_explorer_builds_a_widget_and_validates():
+    import ipywidgets
+
+    w = leak_explorer(T=8, trials=2)
+    assert isinstance(w, ipywidgets.interactive)
+    values = {c.description: c.value for c in w.children if hasattr(c, "description")}
+    assert values["leak λ"] == 0.6 and values["dimension d"] == 64
+    with pytest.raises(ValueError, match="trials"):
+        leak_explorer(trials=0)
+    with pytest.raises(ValueError, match="too many"):
+        leak_explorer(T=10**4, trials=10)
+
+
+# ============================================================================ kernel regression: bandwidth view
+
+from amtools import mosaics as _mm  # noqa: E402
+from amtools.explore import (BandwidthView, bandwidth_explorer, bandwidth_view,  # noqa: E402
+                             plot_bandwidth_view)
+
+
+def test_bandwidth_view_is_pure_and_shares_the_draw_across_beta():
+    a, b = bandwidth_view(30.0, 40, seed=3), bandwidth_view(30.0, 40, seed=3)
+    assert torch.equal(a.curve, b.curve) and torch.equal(a.keys, b.keys)
+    c = bandwidth_view(300.0, 40, seed=3)
+    assert torch.equal(a.keys, c.keys) and torch.equal(a.values, c.values) and not torch.equal(a.curve, c.curve)
+    assert not torch.equal(bandwidth_view(30.0, 40, seed=4).keys, a.keys)
+
+
+def test_bandwidth_view_shapes_and_fields():
+    v = bandwidth_view(10.0, 25, noise=0.1, points=17)
+    assert isinstance(v, BandwidthView) and (v.beta, v.n, v.noise) == (10.0, 25, 0.1)
+    for t, n in ((v.keys, 25), (v.values, 25), (v.grid, 17), (v.curve, 17), (v.nearest, 17), (v.target, 17)):
+        assert t.shape == (n,) and t.dtype == torch.float64
+    assert bool((v.keys[1:] >= v.keys[:-1]).all()) and 0 <= float(v.keys.min()) and float(v.keys.max()) <= 1
+    assert v.grid[0] == 0 and v.grid[-1] == 1
+    assert torch.allclose(v.target, torch.sin(2 * torch.pi * v.grid))
+    assert v.error == pytest.approx(float(((v.curve - v.target) ** 2).mean()))
+
+
+def test_bandwidth_view_matches_kernel_regression_and_its_limits():
+    v = bandwidth_view(50.0, 30, seed=1, points=9)
+    direct = torch.stack([_mm.kernel_regression(v.keys[:, None], v.values[:, None], q[None], 50.0)[0] for q in v.grid])
+    assert torch.allclose(v.curve, direct, atol=1e-12)
+    flat = bandwidth_view(0.0, 30, seed=1, points=9)
+    assert torch.allclose(flat.curve, torch.full((9,), float(flat.values.mean()), dtype=torch.float64), atol=1e-12)
+    assert flat.mean == pytest.approx(float(flat.values.mean()))
+    sharp = bandwidth_view(1e9, 30, seed=1, points=9)
+    assert torch.allclose(sharp.curve, sharp.nearest, atol=1e-9)
+    # the nearest-key curve is the value of the closest stored key
+    i = (v.grid[:, None] - v.keys[None]).abs().argmin(-1)
+    assert torch.equal(v.nearest, v.values[i])
+
+
+def test_bandwidth_view_noiseless_error_has_an_interior_minimum_in_beta():
+    errs = [bandwidth_view(b, 200, noise=0.3, seed=0).error for b in (0.0, 300.0, 1e8)]
+    assert errs[1] < errs[0] and errs[1] < errs[2]
+    assert bandwidth_view(300.0, 200, noise=0.0).error < 0.01
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    (dict(beta=-1.0, n=5), ValueError, "beta"), (dict(beta="1", n=5), TypeError, "beta"),
+    (dict(beta=1.0, n=0), ValueError, "n"), (dict(beta=1.0, n=5, noise=-0.1), ValueError, "noise"),
+    (dict(beta=1.0, n=5, points=1), ValueError, "points"), (dict(beta=1.0, n=5, seed=-1), ValueError, "seed"),
+    (dict(beta=1.0, n=10**6, points=10**3), ValueError, "n=1000000"),
+])
+def test_bandwidth_view_rejects_bad_arguments(kwargs, exc, name):
+    with pytest.raises(exc, match=name):
+        bandwidth_view(**kwargs)
+
+
+def test_plot_bandwidth_view_draws_and_checks_its_arguments():
+    v = bandwidth_view(30.0, 20, points=11)
+    ax = plot_bandwidth_view(v)
+    assert len(ax.lines) >= 4 and "n = 20" in ax.get_title()
+    _, ax2 = plt.subplots()
+    assert plot_bandwidth_view(v, ax=ax2) is ax2
+    for bad in (None, 0.5, torch.ones(3)):
+        with pytest.raises(TypeError, match="view"):
+            plot_bandwidth_view(bad)
+    with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
+        plot_bandwidth_view(v, ax="ax")
+
+
+def test_bandwidth_explorer_builds_a_widget():
+    import ipywidgets
+
+    w = bandwidth_explorer(noise=0.1)
+    assert isinstance(w, ipywidgets.interactive)
+    values = {c.description: c.value for c in w.children if hasattr(c, "description")}
+    assert {"log10 beta", "pairs n", "seed"} <= set(values)
+    with pytest.raises(ValueError, match="noise"):
+        bandwidth_explorer(noise=-1.0)
