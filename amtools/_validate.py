@@ -266,3 +266,11 @@ def broadcast_batch(**shapes: Sequence[int]) -> torch.Size:
         listed = ", ".join(f"{name} {tuple(s)}" for name, s in shapes.items())
         raise ValueError(f"the batch (leading) dimensions of {' and '.join(shapes)} do not broadcast: "
                          f"{listed}") from None
+
+
+def common_dtype(*tensors: torch.Tensor) -> torch.dtype:
+    """The dtype the ``tensors`` promote to together (``torch.promote_types`` over all of them)."""
+    dtype = tensors[0].dtype
+    for t in tensors[1:]:
+        dtype = torch.promote_types(dtype, t.dtype)
+    return dtype

@@ -27,7 +27,7 @@ from typing import Any, Sequence
 import torch
 
 from ._validate import (as_batched, as_bool, as_choice, as_generator, as_int, as_real, as_tensor,
-                        broadcast_batch, check_same_device)
+                        broadcast_batch, check_same_device, common_dtype)
 
 __all__ = ["hebbian", "energy", "recall", "overlap", "flip_probability",
            "dense_energy", "dense_log_energy", "dense_recall",
@@ -39,17 +39,6 @@ DENSE_KINDS = ("poly", "exp")
 
 
 # ============================================================================ helpers
-
-def _shape(t: torch.Tensor) -> tuple[int, ...]:
-    return tuple(t.shape)
-
-
-def _common_dtype(*tensors: torch.Tensor) -> torch.dtype:
-    dtype = tensors[0].dtype
-    for t in tensors[1:]:
-        dtype = torch.promote_types(dtype, t.dtype)
-    return dtype
-
 
 def _sign(h: torch.Tensor) -> torch.Tensor:
     """``sign`` with ``sign(0) = +1``, in ``h``'s dtype."""
@@ -116,13 +105,13 @@ def _patterns_and_query(X: Any, x: Any, X_name: str, x_name: str, *,
     X = as_batched(X, X_name, ("K", "d"))
     x = as_batched(x, x_name, ("d",))
     if X.shape[-2] < min_K:
-        raise ValueError(f"{X_name} must hold at least {min_K} patterns (rows), got shape {_shape(X)}")
+        raise ValueError(f"{X_name} must hold at least {min_K} patterns (rows), got shape {tuple(X.shape)}")
     if X.shape[-1] != x.shape[-1]:
         raise ValueError(f"{X_name} has d = {X.shape[-1]} columns but {x_name} has {x.shape[-1]} entries "
-                         f"(shapes {_shape(X)} and {_shape(x)})")
+                         f"(shapes {tuple(X.shape)} and {tuple(x.shape)})")
     check_same_device(**{X_name: X, x_name: x})
     broadcast_batch(**{X_name: X.shape[:-2], x_name: x.shape[:-1]})
-    dtype = _common_dtype(X, x)
+    dtype = common_dtype(X, x)
     return X.to(dtype), x.to(dtype)
 
 
@@ -130,7 +119,7 @@ def _check_W_states(W: torch.Tensor, states: torch.Tensor) -> None:
     N = states.shape[-1]
     if W.shape[-1] != W.shape[-2] or W.shape[-1] != N:
         raise ValueError(f"W must be [..., N, N] with N = {N} (the last axis of states), "
-                         f"got W of shape {_shape(W)} and states of shape {_shape(states)}")
+                         f"got W of shape {tuple(W.shape)} and states of shape {tuple(states.shape)}")
     check_same_device(W=W, states=states)
 
 
@@ -158,7 +147,7 @@ def energy(W: torch.Tensor, states: torch.Tensor) -> torch.Tensor:
     states = as_batched(states, "states", ("N",))
     _check_W_states(W, states)
     broadcast_batch(W=W.shape[:-2], states=states.shape[:-1])
-    dtype = _common_dtype(W, states)
+    dtype = common_dtype(W, states)
     return _energy(W.to(dtype), states.to(dtype))
 
 
@@ -191,7 +180,7 @@ def recall(W: torch.Tensor, states: torch.Tensor, *, sweeps: int = 10,
     generator = as_generator(generator, "generator")
     return_energy = as_bool(return_energy, "return_energy")
     batch = broadcast_batch(W=W.shape[:-2], states=states.shape[:-1])
-    dev, dtype, N = states.device, _common_dtype(W, states), states.shape[-1]
+    dev, dtype, N = states.device, common_dtype(W, states), states.shape[-1]
     W, states = W.to(dtype), states.to(dtype)
     b = batch.numel()
     widx = _batch_index(W.shape[:-2], batch, dev)
@@ -247,10 +236,10 @@ def overlap(states: torch.Tensor, patterns: torch.Tensor) -> torch.Tensor:
     patterns = as_batched(patterns, "patterns", ("N",))
     if states.shape[-1] != patterns.shape[-1]:
         raise ValueError(f"states has N = {states.shape[-1]} units but patterns has {patterns.shape[-1]} "
-                         f"(shapes {_shape(states)} and {_shape(patterns)})")
+                         f"(shapes {tuple(states.shape)} and {tuple(patterns.shape)})")
     check_same_device(states=states, patterns=patterns)
     broadcast_batch(states=states.shape[:-1], patterns=patterns.shape[:-1])
-    dtype = _common_dtype(states, patterns)
+    dtype = common_dtype(states, patterns)
     return (states.to(dtype) * patterns.to(dtype)).sum(-1) / states.shape[-1]
 
 
@@ -277,12 +266,12 @@ def _dense_inputs(patterns: Any, states: Any, kind: Any, a: Any) -> tuple[torch.
     s = as_batched(states, "states", ("N",), binary=True)
     if X.shape[-1] != s.shape[-1]:
         raise ValueError(f"patterns has N = {X.shape[-1]} columns but states has {s.shape[-1]} entries "
-                         f"(shapes {_shape(X)} and {_shape(s)})")
+                         f"(shapes {tuple(X.shape)} and {tuple(s.shape)})")
     check_same_device(patterns=X, states=s)
     broadcast_batch(patterns=X.shape[:-2], states=s.shape[:-1])
     kind = as_choice(kind, "kind", DENSE_KINDS)
     a = as_int(a, "a", minimum=1)
-    dtype = _common_dtype(X, s)
+    dtype = common_dtype(X, s)
     return X.to(dtype), s.to(dtype), kind, a
 
 
@@ -410,7 +399,7 @@ def separation(X: torch.Tensor) -> torch.Tensor:
     """
     X = as_batched(X, "X", ("K", "d"))
     if X.shape[-2] < 2:
-        raise ValueError(f"X must hold at least 2 patterns (rows) to compare, got shape {_shape(X)}")
+        raise ValueError(f"X must hold at least 2 patterns (rows) to compare, got shape {tuple(X.shape)}")
     G = X @ X.mT
     eye = torch.eye(X.shape[-2], dtype=torch.bool, device=X.device)
     return G.diagonal(dim1=-2, dim2=-1) - G.masked_fill(eye, -math.inf).amax(-1)
@@ -481,6 +470,6 @@ def global_energy(layer_patterns: Sequence[torch.Tensor] | torch.Tensor, x: torc
         P, xt = _patterns_and_query(P, x, name, "x")
         energies.append(-torch.logsumexp(-_sq_dist(P, xt), dim=-1))
     batch = broadcast_batch(**{name: E.shape for name, E in zip(names, energies)})
-    dtype = _common_dtype(*energies)
+    dtype = common_dtype(*energies)
     E = torch.stack([e.to(dtype).expand(batch) for e in energies], dim=-1)
     return -torch.logsumexp(-E, dim=-1)

@@ -41,7 +41,7 @@ from torch import nn
 
 from ._validate import (all_finite, as_batched, as_bool, as_choice, as_device, as_dtype, as_generator,
                         as_int, as_real, as_tensor, broadcast_batch, check_generator_device,
-                        check_same_device)
+                        check_same_device, common_dtype)
 
 __all__ = ["kernel_weights", "kernel_regression", "leaky_average", "causal_weights", "causal_readout",
            "count_parameters", "ContextualMemory", "PersistentMemory", "ComplexLinear", "ThreeMoonsNet",
@@ -61,17 +61,6 @@ THREE_MOONS_BETA = 50.0   # the fixed attention scale of the three-moons network
 
 
 # ============================================================================ helpers
-
-def _shape(t: torch.Tensor) -> tuple[int, ...]:
-    return tuple(t.shape)
-
-
-def _common_dtype(*tensors: torch.Tensor) -> torch.dtype:
-    dtype = tensors[0].dtype
-    for t in tensors[1:]:
-        dtype = torch.promote_types(dtype, t.dtype)
-    return dtype
-
 
 def _unit(v: torch.Tensor) -> torch.Tensor:
     """``v / ||v||`` over the last axis; a zero vector stays zero (no NaN)."""
@@ -113,7 +102,7 @@ def _check_sequence(x: Any, module: nn.Module, d: int, name: str = "x") -> torch
     """``x`` must be a finite ``[B, T, d]`` floating tensor on the module's device, in its dtype."""
     x = as_tensor(x, name, ndim=(3,), floating=True)
     if x.shape[-1] != d or x.shape[0] == 0 or x.shape[1] == 0:
-        raise ValueError(f"{name} must be [B, T, d] with B, T >= 1 and d = {d}, got shape {_shape(x)}")
+        raise ValueError(f"{name} must be [B, T, d] with B, T >= 1 and d = {d}, got shape {tuple(x.shape)}")
     p = next(module.parameters())
     if x.device != p.device:
         raise ValueError(f"{name} is on {x.device} but the module's parameters are on {p.device}")
@@ -149,12 +138,12 @@ def _keys_and_query(keys: Any, query: Any) -> tuple[torch.Tensor, torch.Tensor]:
     q = as_batched(query, "query", ("dk",))
     if K.shape[-1] != q.shape[-1]:
         raise ValueError(f"keys have dk = {K.shape[-1]} columns but query has {q.shape[-1]} entries "
-                         f"(shapes {_shape(K)} and {_shape(q)})")
+                         f"(shapes {tuple(K.shape)} and {tuple(q.shape)})")
     return K, q
 
 
 def _kernel_weights(K: torch.Tensor, q: torch.Tensor, beta: float) -> torch.Tensor:
-    dtype = _common_dtype(K, q)
+    dtype = common_dtype(K, q)
     d2 = (q.to(dtype).unsqueeze(-2) - K.to(dtype)).square().sum(-1)
     return torch.softmax(-beta * d2, dim=-1)
 
@@ -194,12 +183,12 @@ def kernel_regression(keys: torch.Tensor, values: torch.Tensor, query: torch.Ten
     V = as_batched(values, "values", ("n", "dv"))
     if V.shape[-2] != K.shape[-2]:
         raise ValueError(f"values must hold one row per key: keys have n = {K.shape[-2]} rows, values "
-                         f"{V.shape[-2]} (shapes {_shape(K)} and {_shape(V)})")
+                         f"{V.shape[-2]} (shapes {tuple(K.shape)} and {tuple(V.shape)})")
     beta = as_real(beta, "beta", minimum=0.0)
     check_same_device(keys=K, values=V, query=q)
     broadcast_batch(keys=K.shape[:-2], values=V.shape[:-2], query=q.shape[:-1])
     w = _kernel_weights(K, q, beta)
-    dtype = _common_dtype(w, V)
+    dtype = common_dtype(w, V)
     return (w.to(dtype).unsqueeze(-2) @ V.to(dtype)).squeeze(-2)
 
 
@@ -250,12 +239,13 @@ def causal_readout(keys: torch.Tensor, values: torch.Tensor, beta: float = 1.0, 
     K = as_batched(keys, "keys", ("T", "dk"))
     V = as_batched(values, "values", ("T", "dv"))
     if V.shape[-2] != K.shape[-2]:
-        raise ValueError(f"values must have the same length T as keys, got shapes {_shape(K)} and {_shape(V)}")
+        raise ValueError(f"values must have the same length T as keys, "
+                         f"got shapes {tuple(K.shape)} and {tuple(V.shape)}")
     beta = as_real(beta, "beta", minimum=0.0)
     strict = as_bool(strict, "strict")
     check_same_device(keys=K, values=V)
     broadcast_batch(keys=K.shape[:-2], values=V.shape[:-2])
-    dtype = _common_dtype(K, V)
+    dtype = common_dtype(K, V)
     return _masked_softmax(_scores(K.to(dtype), beta), strict) @ V.to(dtype)
 
 
@@ -491,7 +481,7 @@ class ComplexLinear(nn.Module):
         """``[..., 2 n_in]`` -> ``[..., 2 n_out]``: ``x @ matrix().T``."""
         x = as_tensor(x, "x", floating=True, finite=True)
         if x.ndim == 0 or x.shape[-1] != 2 * self.n_in:
-            raise ValueError(f"x must be [..., {2 * self.n_in}] (2 n_in real features), got shape {_shape(x)}")
+            raise ValueError(f"x must be [..., {2 * self.n_in}] (2 n_in real features), got shape {tuple(x.shape)}")
         if x.device != self.weight.device or x.dtype != self.weight.dtype:
             raise ValueError(f"x ({x.dtype} on {x.device}) must match the weights ({self.weight.dtype} "
                              f"on {self.weight.device})")
@@ -578,7 +568,7 @@ def _tenths(periods: Sequence[Any], name: str) -> list[int]:
         raise TypeError(f"{name} must be a list or tuple of periods, got {type(periods).__name__}")
     if isinstance(periods, torch.Tensor):
         if periods.ndim != 1:
-            raise ValueError(f"{name} must be 1-D, got shape {_shape(periods)}")
+            raise ValueError(f"{name} must be 1-D, got shape {tuple(periods.shape)}")
         periods = periods.tolist()
     if not periods:
         raise ValueError(f"{name} must not be empty")

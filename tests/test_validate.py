@@ -257,3 +257,11 @@ def test_check_same_device_and_broadcast_batch():
     with pytest.raises(ValueError, match=r"batch \(leading\) dimensions of W and states do not broadcast: "
                                          r"W \(2,\), states \(3,\)"):
         broadcast_batch(W=(2,), states=(3,))
+
+
+def test_common_dtype_promotes_across_all_tensors():
+    from amtools._validate import common_dtype
+
+    assert common_dtype(torch.zeros(1)) == torch.float32
+    assert common_dtype(torch.zeros(1), torch.zeros(1, dtype=torch.float64)) == torch.float64
+    assert common_dtype(torch.zeros(1, dtype=torch.long), torch.zeros(1, dtype=torch.float16)) == torch.float16
