@@ -12,13 +12,12 @@ and compares three updates: ``W -= γ ∇`` (GD), ``W -= γ sign(∇)`` (sign-GD
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 
 from ._validate import as_bool, as_choice, as_device, as_int, as_real
-from .training import _population_error
+from .training import _draw_parameters, _population_error
 from .zipf import zipf
 
 __all__ = ["population_dynamics", "DynamicsResult", "POPULATION_OPTIMIZERS"]
@@ -74,13 +73,7 @@ def population_dynamics(N: int, M: int, d: int, *, alpha: float = 2.0, steps: in
     keep_history = as_bool(keep_history, "keep_history")
     dev = as_device(device, "device") or torch.device("cpu")
 
-    gen = torch.Generator().manual_seed(seed)
-    scale = 1.0 / math.sqrt(d)
-    E = (torch.randn(trials, N, d, generator=gen) * scale).to(dev)
-    U = (torch.randn(trials, d, M, generator=gen) * scale).to(dev)
-    W = (torch.randn(trials, d, d, generator=gen) * scale).to(dev)
-    if init == "zero":
-        W.zero_()
+    E, W, U = (t.to(dev) for t in _draw_parameters(N, M, d, trials, torch.Generator().manual_seed(seed), init))
     p = zipf(N, alpha).to(dev)
     targets = torch.arange(N, device=dev) % M
     Y = torch.nn.functional.one_hot(targets, M).to(E.dtype)

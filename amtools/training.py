@@ -117,16 +117,24 @@ def _forward(E: torch.Tensor, W: torch.Tensor | None, U: torch.Tensor, x: torch.
     return h @ U
 
 
-def _draw(N: int, M: int, d: int, T: int, alpha: float, seeds: int, seed: int,
-          init: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The draws of a call, from one CPU generator: ``E``, ``U``, ``W`` (float32, ``N(0, 1/d)``), then the tokens."""
-    gen = torch.Generator().manual_seed(seed)
+def _draw_parameters(N: int, M: int, d: int, seeds: int, gen: torch.Generator,
+                     init: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``E`` ``[seeds, N, d]``, ``U`` ``[seeds, d, M]``, ``W`` ``[seeds, d, d]`` (drawn in that order, float32,
+    i.i.d. ``N(0, 1/d)``; ``W = 0`` for ``init="zero"``), returned as ``E, W, U``."""
     scale = 1.0 / math.sqrt(d)
     E0 = torch.randn(seeds, N, d, generator=gen) * scale
     U0 = torch.randn(seeds, d, M, generator=gen) * scale
     W0 = torch.randn(seeds, d, d, generator=gen) * scale
     if init == "zero":
         W0.zero_()
+    return E0, W0, U0
+
+
+def _draw(N: int, M: int, d: int, T: int, alpha: float, seeds: int, seed: int,
+          init: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The draws of a call, from one CPU generator: ``E``, ``U``, ``W`` (float32, ``N(0, 1/d)``), then the tokens."""
+    gen = torch.Generator().manual_seed(seed)
+    E0, W0, U0 = _draw_parameters(N, M, d, seeds, gen, init)
     tokens = sample_tokens(zipf(N, alpha), T, seeds, generator=gen)
     return E0, W0, U0, tokens
 
