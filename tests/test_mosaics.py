@@ -171,6 +171,8 @@ def _modules() -> dict[str, torch.nn.Module]:
         "persistent-noleak": mm.PersistentMemory(8, 2, 5, leaky=False, generator=g),
         "moons-1": mm.ThreeMoonsNet(1, generator=g),
         "moons-3": mm.ThreeMoonsNet(3, init_std=0.41, generator=g),
+        "moons-1-soft": mm.ThreeMoonsNet(1, beta=1.0, generator=g),
+        "moons-3-soft": mm.ThreeMoonsNet(3, beta=1.0, init_std=0.41, generator=g),
     }
 
 
@@ -194,7 +196,10 @@ def test_memory_modules_are_causal(name):
             out, out2 = module(x), module(x2)
         assert out.shape == (B, T, d)
         assert torch.equal(out[:, :s], out2[:, :s])
-        if s >= 2 or "nopeek" not in name:                   # one stored pair: its weight is 1 whatever k_s
+        # At beta = 50 the float32 softmax can give the changed pair a weight of exactly 0 (a score gap
+        # above ~2 underflows), so the read-through check runs on the beta = 1 copies of the moons nets.
+        saturated = name in ("moons-1", "moons-3")
+        if (s >= 2 or "nopeek" not in name) and not saturated:  # one stored pair: weight 1 whatever k_s
             assert (out[:, s] - out2[:, s]).abs().max() > 0  # position s reads x_s (through v_(s-1) or k_s)
 
     run()
