@@ -795,3 +795,156 @@ def bandwidth_explorer(noise: float = 0.2) -> Any:
 
 
 __all__ += ["BandwidthView", "bandwidth_view", "plot_bandwidth_view", "bandwidth_explorer", "MAX_BANDWIDTH_ENTRIES"]
+
+
+# ============================================================================ three moons: forecast view
+
+#: Largest ``trials * (T + 1)`` of :func:`forecast_view` (sequences times their length).
+MAX_FORECAST_POINTS = 2**18
+
+
+@dataclass(frozen=True)
+class ForecastView:
+    """Free-running forecasts of a three-moons network after a context of ``context`` steps.
+
+    ``history`` ``[trials, context, 6]`` (the observed inputs), ``truth`` and ``prediction``
+    ``[trials, horizon, 6]`` (the next ``horizon`` inputs and the network's forecast of them),
+    ``errors`` ``[trials, horizon]`` (absolute error averaged over the six coordinates);
+    ``periods`` the moons' periods in steps, ``full`` the system's full period in steps.
+    """
+
+    context: int
+    horizon: int
+    T: int
+    split: str
+    triple: tuple[float, float, float]
+    history: torch.Tensor
+    truth: torch.Tensor
+    prediction: torch.Tensor
+    errors: torch.Tensor
+    periods: tuple[float, float, float]
+    full: float
+
+    @property
+    def error(self) -> float:
+        """Mean absolute forecast error over trials, forecast steps and coordinates."""
+        return float(self.errors.mean())
+
+
+def forecast_view(net: Any, context: int, *, T: int, horizon: int = 25, split: str = "validation",
+                  system: int | None = None, trials: int = 8, seed: int = 0) -> ForecastView:
+    r"""Let a trained :class:`~amtools.mosaics.ThreeMoonsNet` forecast ``horizon`` steps after ``context`` inputs.
+
+    Draws ``trials`` sequences of :func:`amtools.mosaics.three_moons` at length ``T`` (the training
+    length, which fixes the time step :math:`\Delta = 18/T`), feeds the first ``context`` inputs and
+    runs :meth:`~amtools.mosaics.ThreeMoonsNet.generate` for ``horizon`` steps; ``errors[i, s]`` is
+    :math:`\tfrac16 \lVert \hat x_{c+s+1} - x_{c+s+1} \rVert_1`. A memory keyed on the joint state can
+    forecast once ``context`` exceeds the full period; one keyed on a single moon, once it exceeds that
+    moon's period. Pure: the same arguments and weights give the same view (own seeded generator,
+    no gradients). ``context + horizon`` must not exceed ``T + 1``.
+    """
+    from .mosaics import (TRAIN_TRIPLES, VALIDATION_TRIPLE, ThreeMoonsNet, full_period, three_moons,
+                          three_moons_time_step)
+
+    if not isinstance(net, ThreeMoonsNet):
+        raise TypeError(f"net must be an amtools.mosaics.ThreeMoonsNet, got {type(net).__name__}")
+    T = as_int(T, "T", minimum=2)
+    context = as_int(context, "context", minimum=1)
+    horizon = as_int(horizon, "horizon", minimum=1)
+    split = as_choice(split, "split", ("train", "validation"))
+    trials = as_int(trials, "trials", minimum=1)
+    seed = as_int(seed, "seed", minimum=0)
+    if context + horizon > T + 1:
+        raise ValueError(f"context + horizon = {context + horizon} exceeds the T + 1 = {T + 1} points of a sequence: "
+                         "lower context or horizon, or raise T")
+    if trials * (T + 1) > MAX_FORECAST_POINTS:
+        raise ValueError(f"trials={trials} sequences of T + 1 = {T + 1} points exceed the cap of "
+                         f"{MAX_FORECAST_POINTS:.3g}: lower trials or T")
+    gen = torch.Generator().manual_seed(seed)
+    x, y = three_moons(T, trials, split=split, system=system, generator=gen)
+    full_seq = torch.cat([x, y[:, -1:]], dim=1)                                  # [trials, T + 1, 6]
+    history, truth = full_seq[:, :context], full_seq[:, context:context + horizon]
+    with torch.no_grad():
+        prediction = net.generate(history, horizon)
+    errors = (prediction - truth).abs().mean(-1).to(torch.float64)
+    dt = three_moons_time_step(T)
+    if split == "validation" or system is not None:
+        triple = VALIDATION_TRIPLE if split == "validation" else TRAIN_TRIPLES[system]
+        periods, full = tuple(p / dt for p in triple), full_period(triple) / dt
+    else:                                                                         # a mix of training systems
+        triple = periods = (math.nan,) * 3
+        full = math.nan
+    return ForecastView(context, horizon, T, split, tuple(triple), history, truth, prediction, errors,
+                        periods, full)
+
+
+def plot_forecast_view(view: ForecastView, axes: Any = None) -> Any:
+    """Left: the first sequence (sine coordinate of each moon): context, truth (dotted), forecast (solid).
+
+    Right: the forecast error against the forecast step, mean ± the book's band over the sequences.
+    Returns the two axes.
+    """
+    import matplotlib.pyplot as plt
+
+    from .plotting import band
+
+    if not isinstance(view, ForecastView):
+        raise TypeError(f"view must be a ForecastView, got {type(view).__name__}")
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(11.0, 3.6))
+    left, right = _two_axes(axes)
+    c, h = view.context, view.horizon
+    past, future = torch.arange(c).numpy(), torch.arange(c, c + h).numpy()
+    for j in range(3):
+        color = f"C{j}"
+        left.plot(past, view.history[0, :, 2 * j].numpy(), color=color, lw=0.8, alpha=0.4)
+        left.plot(future, view.truth[0, :, 2 * j].numpy(), ":", color=color, lw=1.5)
+        left.plot(future, view.prediction[0, :, 2 * j].numpy(), color=color, lw=2, label=f"moon {j + 1}")
+    left.axvline(c - 0.5, color="0.4", lw=1)
+    if not math.isnan(view.full):
+        left.axvline(view.full, color="C3", ls="--", lw=1, label="one full period")
+    left.set(xlabel="time step", ylabel="sin(phase)", ylim=(-1.6, 1.6),
+             title=f"{view.split} system: context {c}, forecast {h} (dotted: truth)")
+    left.legend(fontsize=8, loc="lower left", ncol=4)
+    band(right, (torch.arange(h) + 1).numpy(), view.errors.numpy(), label=f"{view.errors.shape[0]} sequences")
+    right.set(xlabel="forecast step", ylabel="mean |error|", ylim=(0, None),
+              title=f"mean error {view.error:.3f}")
+    right.legend(fontsize=8, loc="upper left")
+    return left, right
+
+
+def forecast_explorer(nets: dict[str, Any], *, T: int, horizon: int = 25, trials: int = 8) -> Any:
+    """An ipywidgets panel over the network, the split and the context length, calling :func:`forecast_view`."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from .mosaics import ThreeMoonsNet
+
+    if not isinstance(nets, dict) or not nets:
+        raise TypeError("nets must be a non-empty dict of name -> ThreeMoonsNet")
+    for name, net in nets.items():                  # validate now: errors inside the widget callback are swallowed
+        if not isinstance(net, ThreeMoonsNet):
+            raise TypeError(f"nets[{name!r}] must be a ThreeMoonsNet, got {type(net).__name__}")
+    T = as_int(T, "T", minimum=2)
+    horizon = as_int(horizon, "horizon", minimum=1, maximum=T)
+    trials = as_int(trials, "trials", minimum=1)
+    if trials * (T + 1) > MAX_FORECAST_POINTS:
+        raise ValueError(f"trials={trials} with T={T} is too many (trials x (T + 1) must stay under "
+                         f"{MAX_FORECAST_POINTS:.3g})")
+
+    def show(net: str, split: str, context: int) -> None:
+        plot_forecast_view(forecast_view(nets[net], context, T=T, horizon=horizon, split=split,
+                                         system=0 if split == "train" else None, trials=trials))
+        plt.tight_layout()
+        plt.show()
+
+    return widgets.interactive(
+        show,
+        net=widgets.Dropdown(options=list(nets), description="network"),
+        split=widgets.ToggleButtons(options=["validation", "train"], description="system"),
+        context=widgets.IntSlider(value=min(T + 1 - horizon, max(1, T // 2)), min=1, max=T + 1 - horizon,
+                                  description="context", continuous_update=False),
+    )
+
+
+__all__ += ["ForecastView", "forecast_view", "plot_forecast_view", "forecast_explorer", "MAX_FORECAST_POINTS"]

@@ -67,18 +67,34 @@ def _unit(v: torch.Tensor) -> torch.Tensor:
     return v / v.norm(dim=-1, keepdim=True).clamp_min(torch.finfo(v.dtype).tiny)
 
 
-def _masked_softmax(scores: torch.Tensor, strict: bool) -> torch.Tensor:
+def _masked_softmax(scores: torch.Tensor, strict: bool, *, zero_empty: bool = True) -> torch.Tensor:
     """Causal softmax over the last axis of ``[..., T, T]`` scores: row ``T`` sees ``t < T`` (``t <= T`` if not strict).
 
-    Masked entries are set to the dtype's most negative number (not ``-inf``, which makes the empty
-    first row NaN, also in the backward pass); the empty first row is then multiplied by 0.
+    Masked entries are set, in place (``scores`` must be a fresh tensor), to the dtype's most negative
+    number (not ``-inf``, which makes the empty first row NaN, also in the backward pass). With
+    ``strict`` the first row has nothing to read; ``zero_empty`` multiplies it by 0, otherwise it is
+    left uniform and the caller zeroes what it reads (:func:`_causal_attend`, one pass fewer).
     """
     T = scores.shape[-1]
     allowed = torch.ones(T, T, dtype=torch.bool, device=scores.device).tril(-1 if strict else 0)
-    w = torch.softmax(scores.masked_fill(~allowed, torch.finfo(scores.dtype).min), dim=-1)
-    if strict:
+    w = torch.softmax(scores.masked_fill_(~allowed, torch.finfo(scores.dtype).min), dim=-1)
+    if strict and zero_empty:
         w = w * allowed.any(dim=-1, keepdim=True).to(w.dtype)
     return w
+
+
+def _causal_attend(scores: torch.Tensor, values: torch.Tensor, strict: bool) -> torch.Tensor:
+    """``_masked_softmax(scores) @ values`` with the first row zeroed on the ``[..., T, dv]`` output.
+
+    The same numbers as zeroing the weights, without a pass over the ``[..., T, T]`` weights (the
+    empty row reads a finite average, multiplied by 0, so no value and no gradient gets through).
+    """
+    y = _masked_softmax(scores, strict, zero_empty=False) @ values
+    if strict:
+        keep = torch.ones(y.shape[-2], 1, dtype=y.dtype, device=y.device)
+        keep[0] = 0
+        y = y * keep
+    return y
 
 
 def _lags(T: int, device: torch.device) -> torch.Tensor:
@@ -210,7 +226,8 @@ def leaky_average(x: torch.Tensor, leak: float) -> torch.Tensor:
 
 
 def _scores(keys: torch.Tensor, beta: float) -> torch.Tensor:
-    return beta * (keys @ keys.transpose(-1, -2))
+    # beta scales the [T, dk] keys, not the [T, T] scores: T / dk times fewer multiplications
+    return (beta * keys) @ keys.transpose(-1, -2)
 
 
 def causal_weights(keys: torch.Tensor, beta: float = 1.0, *, strict: bool = True) -> torch.Tensor:
@@ -246,7 +263,7 @@ def causal_readout(keys: torch.Tensor, values: torch.Tensor, beta: float = 1.0, 
     check_same_device(keys=K, values=V)
     broadcast_batch(keys=K.shape[:-2], values=V.shape[:-2])
     dtype = common_dtype(K, V)
-    return _masked_softmax(_scores(K.to(dtype), beta), strict) @ V.to(dtype)
+    return _causal_attend(_scores(K.to(dtype), beta), V.to(dtype), strict)
 
 
 def count_parameters(module: nn.Module) -> int:
@@ -377,7 +394,7 @@ class ContextualMemory(_MemoryUnit):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``[B, T, d]`` -> ``[B, T, d]``; output ``T`` depends on ``x_1..x_T`` only (if ``strict`` or not ``peek``)."""
         x = _check_sequence(x, self, self.d)
-        return self._out(self._attention(x) @ self._values(x))
+        return self._out(_causal_attend(_scores(self._keys(x), 1.0), self._values(x), self.strict))
 
 
 class PersistentMemory(_MemoryUnit):
@@ -526,8 +543,9 @@ class ThreeMoonsNet(nn.Module):
         return _masked_softmax(_scores(_split_heads(self.W_phi(x), self.heads), self.beta), True)
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        k = _split_heads(self.W_phi(x), self.heads)
         v = _split_heads(_peek(self.W_psi(x)), self.heads)
-        return self.W_z(_merge_heads(self._attention(x) @ v))
+        return self.W_z(_merge_heads(_causal_attend(_scores(k, self.beta), v, True)))
 
     def attention(self, x: torch.Tensor) -> torch.Tensor:
         """Read-out weights ``[B, H, T, T]`` (row ``T`` over ``t < T``; the first row is 0)."""

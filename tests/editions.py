@@ -15,6 +15,7 @@ perturbed, and that student notebooks stop where they should.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -149,12 +150,44 @@ def run_cells(path: Path | str | dict, *, cells: Iterable[int | str] | None = No
     ``substitutions`` maps a source string to its replacement; each must occur exactly once among
     the executed cells, so a perturbation cannot silently miss. Returns the first error.
     """
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
     nb = copy.deepcopy(read(Path(path)) if not isinstance(path, dict) else path)
     order = _select(nb, cells)
+    _substitute(nb, order, substitutions)
+    with _kernel(nb, timeout) as run:
+        return run(order)
+
+
+def run_variants(path: Path | str | dict, *, shared: Iterable[int | str],
+                 variants: dict[str, tuple[Iterable[int | str], dict[str, str]]],
+                 substitutions: dict[str, str] | None = None, timeout: int = 600) -> dict[str, Result]:
+    """Run the setup cells and ``shared`` once, then each variant's cells in the same kernel.
+
+    For chapters whose expensive cells (training) feed several perturbations: ``variants`` maps a name
+    to ``(cells, substitutions)``; ``substitutions`` applies to the shared cells. Each variant re-runs
+    every cell it lists, so it sees the shared state, not an earlier variant's. If a shared cell fails,
+    every variant gets that error.
+    """
+    base = read(Path(path)) if not isinstance(path, dict) else path
+    prefix = _select(base, shared)
+    shared_nb = copy.deepcopy(base)
+    _substitute(shared_nb, prefix, substitutions)
+    plans = {}
+    for name, (cells, subs) in variants.items():
+        nb = copy.deepcopy(base)
+        order = [i for i in _select(nb, cells) if i not in prefix]
+        _substitute(nb, order, subs)
+        plans[name] = (nb, order)
+    with _kernel(shared_nb, timeout) as run:
+        first = run(prefix)
+        if first.index is not None:
+            return {name: first for name in variants}
+        results = {}
+        for name, (nb, order) in plans.items():
+            results[name] = run(order, _node(nb).cells)
+        return results
+
+
+def _substitute(nb: dict, order: list[int], substitutions: dict[str, str] | None) -> None:
     for old, new in (substitutions or {}).items():
         hits = [i for i in order if old in cell_source(nb["cells"][i])]
         count = sum(cell_source(nb["cells"][i]).count(old) for i in order)
@@ -162,14 +195,37 @@ def run_cells(path: Path | str | dict, *, cells: Iterable[int | str] | None = No
             raise ValueError(f"substitution {old!r} must occur exactly once in the executed cells, "
                              f"occurs {count} times")
         nb["cells"][hits[0]]["source"] = cell_source(nb["cells"][hits[0]]).replace(old, new)
-    node = nbformat.from_dict(nb)
+
+
+def _node(nb: dict):
+    """An nbformat node of ``nb`` with every source joined into one string (nbclient strips it)."""
+    import nbformat
+
+    nb = copy.deepcopy(nb)
+    for cell in nb["cells"]:
+        cell["source"] = cell_source(cell)
+    return nbformat.from_dict(nb)
+
+
+@contextlib.contextmanager
+def _kernel(nb: dict, timeout: int):
+    """A live kernel; yields ``run(order, cells=None) -> Result`` executing those cells in order."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    node = _node(nb)
     os.environ.setdefault("MPLBACKEND", "Agg")
     client = NotebookClient(node, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(BOOK)}})
-    with client.setup_kernel():
+
+    def run(order: list[int], cells: list | None = None) -> Result:
+        cells = node.cells if cells is None else cells
         for i in order:
             try:
-                client.execute_cell(node.cells[i], i)
+                client.execute_cell(cells[i], i)
             except CellExecutionError as err:
                 return Result(i, err.ename, err.evalue)
-    return Result(None)
+        return Result(None)
+
+    with client.setup_kernel():
+        yield run

@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 import amtools as am
 from amtools import exercises, explore, hopfield, plotting
 from amtools.published import published_grid, published_settings
-from amtools import mosaics
+from amtools import lm_training, models, mosaics, regbench, stories
 
 matplotlib.use("Agg")
 
@@ -662,6 +662,21 @@ def _specs() -> list[Spec]:
         Spec(explore.plot_bandwidth_view, lambda: dict(view=explore.bandwidth_view(10.0, 5, points=4), ax=_ax()),
              dict(view=OBJECTS_BAD, ax=AXES_BAD)),
         Spec(explore.bandwidth_explorer, lambda: dict(noise=0.2), dict(noise=_reals(0.0))),
+        Spec(explore.forecast_view,
+             lambda: dict(net=mosaics.ThreeMoonsNet(1), context=3, T=8, horizon=2, split="validation", system=None,
+                          trials=2, seed=0),
+             dict(net=OBJECTS_BAD, context=st.one_of(_ints(1), st.sampled_from([8, 10**6])), T=_ints(2),
+                  horizon=st.one_of(_ints(1), st.sampled_from([7, 10**6])),
+                  split=_choice(("train", "validation")), system=st.sampled_from([-1, 1, 2.5, "0", True]),
+                  trials=st.one_of(_ints(1), st.sampled_from([10**6])), seed=_ints(0))),
+        Spec(explore.plot_forecast_view,
+             lambda: dict(view=explore.forecast_view(mosaics.ThreeMoonsNet(1), 3, T=8, horizon=2, trials=2),
+                          axes=None),
+             dict(view=OBJECTS_BAD, axes=AXES_BAD)),
+        Spec(explore.forecast_explorer, lambda: dict(nets={"a": mosaics.ThreeMoonsNet(1)}, T=8, horizon=2, trials=2),
+             dict(nets=st.sampled_from([{}, None, [1], {"a": torch.nn.Linear(6, 6)}, {"a": 3}]), T=_ints(2),
+                  horizon=st.one_of(_ints(1), st.sampled_from([9, 10**6])),
+                  trials=st.one_of(_ints(1), st.sampled_from([10**6])))),
         # ------------------------------------------------------------------ published
         Spec(published_grid,
              lambda: dict(model="matrix", optimizer="sgd", lr=1.0, batch_size=16, T=10240, layernorm=False),
@@ -851,7 +866,19 @@ def _specs() -> list[Spec]:
     return specs
 
 
-SPECS = _specs()
+def _module_specs() -> list[Spec]:
+    """Specs kept next to their module's tests: ``tests/bad_inputs_<module>.py`` defines ``specs(h)``, where
+    ``h`` is this module (for ``Spec``, the strategies ``_ints``, ``_reals``, ``_choice``, ``OBJECTS_BAD`` ...)."""
+    import importlib
+    import sys
+
+    found = []
+    for path in sorted(Path(__file__).parent.glob("bad_inputs_*.py")):
+        found += importlib.import_module(path.stem).specs(sys.modules[__name__])
+    return found
+
+
+SPECS = _specs() + _module_specs()
 CASES = [(spec, arg) for spec in SPECS for arg in spec.bad]
 ODD_CASES = [(spec, arg) for spec in SPECS for arg in spec.odd]
 
@@ -926,6 +953,8 @@ def _public_functions() -> dict[str, Callable[..., Any]]:
     for mod, names in ((am, am.__all__), (explore, explore.__all__), (plotting, plotting.__all__),
                        (hopfield, hopfield.__all__),
                        (mosaics, mosaics.__all__),
+                       (models, models.__all__), (lm_training, lm_training.__all__),
+                       (regbench, regbench.__all__), (stories, stories.__all__),
                        (exercises, [n for n in dir(exercises) if n.startswith("check_")])):
         for n in names:
             obj = getattr(mod, n)

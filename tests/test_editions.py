@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from editions import (CHECK_TAG, SOLUTION_TAG, STUB_TAG, run_cells, student_notebook, tags,
+from editions import (CHECK_TAG, SOLUTION_TAG, STUB_TAG, run_cells, run_variants, student_notebook, tags,
                       write_student_edition)
 from notebook_conventions import ROOT, cell_source, notebooks, read
 
@@ -77,6 +77,25 @@ def test_student_notebook_stops_at_the_check_in_a_real_kernel() -> None:
     check_index = next(i for i, c in enumerate(student["cells"]) if CHECK_TAG in tags(c))
     assert (result.index, result.ename) == (check_index, "NotImplementedError")
     assert "multiply by two" in result.evalue
+
+
+def test_run_variants_runs_the_shared_cells_once_and_each_variant_fresh() -> None:
+    nb = {"cells": [_code("runs = []"), _code("setup = 1"), _code("runs.append(1); x = 10"),
+                    _code("y = x + 1\nassert len(runs) == 1"), _code("assert y == 11, 'y is off'")],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    results = run_variants(nb, shared=["runs.append"], variants={
+        "plain": (["y = x", "assert y"], {}),
+        "perturbed": (["y = x", "assert y"], {"x + 1": "x + 2"}),
+        "plain again": (["y = x", "assert y"], {}),           # sees the shared x, not the perturbed y
+    })
+    assert results["plain"].index is None and results["plain again"].index is None
+    assert (results["perturbed"].index, results["perturbed"].ename) == (4, "AssertionError")
+    assert "y is off" in results["perturbed"].evalue
+    with pytest.raises(ValueError, match="exactly once"):
+        run_variants(nb, shared=["runs.append"], variants={"typo": (["y = x"], {"x + 3": "x"})})
+    broken = run_variants(nb, shared=["runs.append"], variants={"a": (["y = x"], {}), "b": (["y = x"], {})},
+                          substitutions={"x = 10": "x = undefined_name"})
+    assert broken["a"] == broken["b"] and broken["a"].ename == "NameError"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

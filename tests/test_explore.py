@@ -734,3 +734,94 @@ def test_bandwidth_explorer_builds_a_widget():
     assert {"log10 beta", "pairs n", "seed"} <= set(values)
     with pytest.raises(ValueError, match="noise"):
         bandwidth_explorer(noise=-1.0)
+
+
+# ============================================================================ three moons: forecast view
+
+from amtools.explore import ForecastView, forecast_explorer, forecast_view, plot_forecast_view  # noqa: E402
+
+
+def _identity_moons_net() -> "_mm.ThreeMoonsNet":
+    """A one-head net keyed on the joint state, storing the next input: a nearest-neighbour forecaster."""
+    net = _mm.ThreeMoonsNet(1, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        for lin in (net.W_phi, net.W_psi, net.W_z):
+            lin.weight.zero_()
+            lin.weight[..., 0] = torch.eye(3)
+    return net
+
+
+def test_forecast_view_is_pure_and_has_the_documented_fields():
+    net = _mm.ThreeMoonsNet(3, generator=torch.Generator().manual_seed(1))
+    a, b = forecast_view(net, 30, T=60, horizon=7, trials=3, seed=2), forecast_view(net, 30, T=60, horizon=7, trials=3, seed=2)
+    assert isinstance(a, ForecastView) and torch.equal(a.prediction, b.prediction) and torch.equal(a.truth, b.truth)
+    assert a.history.shape == (3, 30, 6) and a.truth.shape == a.prediction.shape == (3, 7, 6)
+    assert a.errors.shape == (3, 7) and a.errors.dtype == torch.float64
+    assert a.error == pytest.approx(float((a.prediction - a.truth).abs().mean()), rel=1e-6)
+    assert a.triple == _mm.VALIDATION_TRIPLE and a.full == pytest.approx(6 / _mm.three_moons_time_step(60))
+    assert not any(p.requires_grad for p in (a.prediction,))
+    assert not torch.equal(forecast_view(net, 30, T=60, horizon=7, trials=3, seed=3).truth, a.truth)
+
+
+def test_forecast_view_feeds_the_drawn_sequences_to_generate():
+    net = _mm.ThreeMoonsNet(1, generator=torch.Generator().manual_seed(4))
+    v = forecast_view(net, 12, T=40, horizon=5, trials=2, seed=9, split="train", system=2)
+    x, y = _mm.three_moons(40, 2, split="train", system=2, generator=torch.Generator().manual_seed(9))
+    seq = torch.cat([x, y[:, -1:]], 1)
+    assert torch.equal(v.history, seq[:, :12]) and torch.equal(v.truth, seq[:, 12:17])
+    with torch.no_grad():
+        assert torch.equal(v.prediction, net.generate(seq[:, :12], 5))
+    assert v.triple == _mm.TRAIN_TRIPLES[2]
+    mixed = forecast_view(net, 12, T=40, horizon=5, trials=2, split="train")
+    assert math.isnan(mixed.full) and all(math.isnan(p) for p in mixed.periods)
+
+
+def test_a_joint_state_memory_forecasts_only_after_one_full_period():
+    """The argument of the chapter on a hand-built net: exact recurrence needs a full period of context."""
+    net, T = _identity_moons_net(), 240
+    full = forecast_view(net, 10, T=T).full                        # 80 steps for the validation system
+    short = forecast_view(net, int(full) - 10, T=T, horizon=25)
+    long = forecast_view(net, int(full) + 20, T=T, horizon=25)
+    assert short.error > 0.3 and long.error < 1e-3
+
+
+def test_forecast_view_validates():
+    net = _mm.ThreeMoonsNet(1)
+    with pytest.raises(TypeError, match="net"):
+        forecast_view(torch.nn.Linear(6, 6), 5, T=20)
+    with pytest.raises(ValueError, match="context"):
+        forecast_view(net, 0, T=20)
+    with pytest.raises(ValueError, match="context \\+ horizon"):
+        forecast_view(net, 15, T=20, horizon=7)
+    with pytest.raises(ValueError, match="split"):
+        forecast_view(net, 5, T=20, split="test")
+    with pytest.raises(ValueError, match="cap"):
+        forecast_view(net, 5, T=4000, trials=1000)
+    with pytest.raises(TypeError, match="view"):
+        plot_forecast_view("not a view")
+
+
+def test_plot_forecast_view_draws_on_two_axes():
+    import matplotlib.pyplot as plt
+
+    v = forecast_view(_identity_moons_net(), 90, T=120, horizon=10, trials=3)
+    fig, axes = plt.subplots(1, 2)
+    left, right = plot_forecast_view(v, axes)
+    assert len(left.lines) >= 9 and len(right.lines) >= 1
+    plt.close(fig)
+
+
+def test_forecast_explorer_builds_a_widget_and_validates():
+    import ipywidgets
+
+    nets = {"one head": _mm.ThreeMoonsNet(1), "three heads": _mm.ThreeMoonsNet(3)}
+    w = forecast_explorer(nets, T=60, horizon=10, trials=2)
+    assert isinstance(w, ipywidgets.interactive)
+    values = {c.description: c.value for c in w.children if hasattr(c, "description")}
+    assert values["network"] == "one head" and values["system"] == "validation" and values["context"] == 30
+    with pytest.raises(TypeError, match="nets"):
+        forecast_explorer({}, T=60)
+    with pytest.raises(TypeError, match="nets\\['x'\\]"):
+        forecast_explorer({"x": torch.nn.Linear(6, 6)}, T=60)
+    with pytest.raises(ValueError, match="horizon"):
+        forecast_explorer(nets, T=60, horizon=61)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import Counter
 from itertools import combinations
@@ -551,3 +552,17 @@ def test_three_moons_generator_reproducibility():
 def test_bad_arguments_are_named(call, exc, word):
     with pytest.raises(exc, match=rf"(?<![A-Za-z_]){word}(?![A-Za-z_])"):
         call()
+
+
+@pytest.mark.parametrize("name", [n for n in MODULES if not n.startswith("persistent")])
+def test_forward_reads_out_with_the_weights_of_attention(name):
+    """The forward pass zeroes the empty first row on its output, ``attention`` on the weights: same numbers."""
+    module = copy.deepcopy(MODULES[name]).double()
+    x = torch.randn(2, 7, 6 if name.startswith("moons") else 8, generator=gen(5), dtype=torch.float64)
+    w = module.attention(x)
+    if name.startswith("moons"):
+        v = mm._split_heads(mm._peek(module.W_psi(x)), module.heads)
+        expected = module.W_z(mm._merge_heads(w @ v))
+    else:
+        expected = module._out(w @ module.values(x))
+    torch.testing.assert_close(module(x), expected, rtol=1e-12, atol=1e-12)
