@@ -404,7 +404,8 @@ def test_scaling_view_refuses_huge_sizes_before_allocating(kwargs, name):
 
 
 def test_scaling_view_memory_caps_admit_the_book_and_widget_sizes():
-    from amtools.explore import MAX_EMBEDDING_ENTRIES, MAX_SAMPLES, _check_view_cost
+    from amtools.explore import MAX_EMBEDDING_ENTRIES, MAX_SAMPLES
+    from amtools.explore.scaling import _check_view_cost
 
     for trials in (10, 50):
         assert _check_view_cost(1000, 5, 1000, 10**4, trials, 12) == (1000, 10**4)
