@@ -61,8 +61,10 @@ def _batch_index(batch_shape: torch.Size, batch: torch.Size, device: torch.devic
 
 
 def _field(W: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
-    """``W s`` over the last axes, batched; as ``s W^T`` so that one shared ``W`` makes a single GEMM."""
-    return (s.unsqueeze(-2) @ W.mT).squeeze(-2)
+    """``W s`` over the last axes, batched, as ``s W^T``: the states that share one ``W`` are folded into the
+    rows of one GEMM (:func:`_fold_queries`), so ``W`` is never copied per state."""
+    W, rows, unfold = _fold_queries(W, s)
+    return unfold(rows @ W.mT)
 
 
 def _fold_queries(X: torch.Tensor, xi: torch.Tensor):
