@@ -63,6 +63,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py
 	$(BIN)/python benchmarks/bench_hopfield.py
 	$(BIN)/python benchmarks/bench_mosaics.py
+	$(BIN)/python benchmarks/bench_models.py
 
 # Mutation testing of the result-computing modules (mutmut, the `dev` extra; not part of `make test`).
 # Settings in pyproject.toml [tool.mutmut]; the full log goes to _build/mutation.log, and

@@ -37,6 +37,7 @@ from itertools import combinations
 from typing import Any, Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ._validate import (all_finite, as_batched, as_bool, as_choice, as_device, as_dtype, as_generator,
@@ -67,31 +68,36 @@ def _unit(v: torch.Tensor) -> torch.Tensor:
     return v / v.norm(dim=-1, keepdim=True).clamp_min(torch.finfo(v.dtype).tiny)
 
 
-def _masked_softmax(scores: torch.Tensor, strict: bool, *, zero_empty: bool = True) -> torch.Tensor:
+def _masked_softmax(scores: torch.Tensor, strict: bool) -> torch.Tensor:
     """Causal softmax over the last axis of ``[..., T, T]`` scores: row ``T`` sees ``t < T`` (``t <= T`` if not strict).
 
     Masked entries are set, in place (``scores`` must be a fresh tensor), to the dtype's most negative
-    number (not ``-inf``, which makes the empty first row NaN, also in the backward pass). With
-    ``strict`` the first row has nothing to read; ``zero_empty`` multiplies it by 0, otherwise it is
-    left uniform and the caller zeroes what it reads (:func:`_causal_attend`, one pass fewer).
+    number (not ``-inf``, which makes the empty first row NaN, also in the backward pass); the empty
+    first row is then multiplied by 0. The read-outs use the fused :func:`_causal_read`.
     """
     T = scores.shape[-1]
     allowed = torch.ones(T, T, dtype=torch.bool, device=scores.device).tril(-1 if strict else 0)
     w = torch.softmax(scores.masked_fill_(~allowed, torch.finfo(scores.dtype).min), dim=-1)
-    if strict and zero_empty:
+    if strict:
         w = w * allowed.any(dim=-1, keepdim=True).to(w.dtype)
     return w
 
 
-def _causal_attend(scores: torch.Tensor, values: torch.Tensor, strict: bool) -> torch.Tensor:
-    """``_masked_softmax(scores) @ values`` with the first row zeroed on the ``[..., T, dv]`` output.
+def _causal_read(keys: torch.Tensor, values: torch.Tensor, beta: float, strict: bool) -> torch.Tensor:
+    r""":math:`y_T = \sum_t \mathrm{softmax}_t(\beta\, k_T^\top k_t)\, v_t` over ``t < T`` (``t <= T`` if not
+    strict), ``[..., T, dk]`` keys and ``[..., T, dv]`` values (same batch shape) -> ``[..., T, dv]``.
 
-    The same numbers as zeroing the weights, without a pass over the ``[..., T, T]`` weights (the
-    empty row reads a finite average, multiplied by 0, so no value and no gradient gets through).
+    The same numbers as ``_masked_softmax(scores) @ values`` up to rounding, as one fused
+    ``scaled_dot_product_attention`` call (no ``[T, T]`` weight tensor is kept): the mask adds the
+    dtype's most negative number on the masked entries (an exact 0 weight, so causality is exact),
+    and with ``strict`` the empty first row is zeroed on the output.
     """
-    y = _masked_softmax(scores, strict, zero_empty=False) @ values
+    T = keys.shape[-2]
+    allowed = torch.ones(T, T, dtype=torch.bool, device=keys.device).tril(-1 if strict else 0)
+    mask = torch.zeros(T, T, dtype=keys.dtype, device=keys.device).masked_fill_(~allowed, torch.finfo(keys.dtype).min)
+    y = F.scaled_dot_product_attention(keys, keys, values, attn_mask=mask, scale=float(beta))
     if strict:
-        keep = torch.ones(y.shape[-2], 1, dtype=y.dtype, device=y.device)
+        keep = torch.ones(T, 1, dtype=y.dtype, device=y.device)
         keep[0] = 0
         y = y * keep
     return y
@@ -263,7 +269,10 @@ def causal_readout(keys: torch.Tensor, values: torch.Tensor, beta: float = 1.0, 
     check_same_device(keys=K, values=V)
     broadcast_batch(keys=K.shape[:-2], values=V.shape[:-2])
     dtype = common_dtype(K, V)
-    return _causal_attend(_scores(K.to(dtype), beta), V.to(dtype), strict)
+    batch = torch.broadcast_shapes(K.shape[:-2], V.shape[:-2])
+    K = K.to(dtype).expand(*batch, *K.shape[-2:])
+    V = V.to(dtype).expand(*batch, *V.shape[-2:])
+    return _causal_read(K, V, beta, strict)
 
 
 def count_parameters(module: nn.Module) -> int:
@@ -314,12 +323,16 @@ class _MemoryUnit(nn.Module):
 
     def _unit_keys(self, x: torch.Tensor) -> torch.Tensor:
         """Unit-norm keys ``[B, H, T, d_h]``: ``W_phi x``, leaky-averaged over time, normalized per head."""
-        k = _split_heads(x @ self.W_phi.T, self.heads)
-        if self.rho is not None:
-            r = (EXP_SCALE * self.rho.abs()).view(-1, 1, 1)            # [H, 1, 1]
-            lag = _lags(x.shape[1], x.device).to(x.dtype)
-            k = torch.exp(-r * lag).tril() @ k                         # [H, T, T] @ [B, H, T, d_h]
-        return _unit(k)
+        B, T, _ = x.shape
+        H, dh = self.heads, self.head_dim
+        k = (x @ self.W_phi.T).view(B, T, H, dh)
+        if self.rho is None:
+            return _unit(k.transpose(1, 2))
+        # one [T, T] @ [T, B d_h] product per head (not B small ones): the leak matrix is shared by the batch
+        r = (EXP_SCALE * self.rho.abs()).view(-1, 1, 1)                        # [H, 1, 1]
+        leak = torch.exp(-r * _lags(T, x.device).to(x.dtype)).tril()           # [H, T, T]
+        k = leak @ k.permute(2, 1, 0, 3).reshape(H, T, B * dh)
+        return _unit(k.view(H, T, B, dh).permute(2, 0, 1, 3))                  # [B, H, T, d_h]
 
     def _out(self, y: torch.Tensor) -> torch.Tensor:
         return _merge_heads(y * self.value_gain.view(1, -1, 1, 1)) @ self.W_out.T
@@ -394,7 +407,7 @@ class ContextualMemory(_MemoryUnit):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``[B, T, d]`` -> ``[B, T, d]``; output ``T`` depends on ``x_1..x_T`` only (if ``strict`` or not ``peek``)."""
         x = _check_sequence(x, self, self.d)
-        return self._out(_causal_attend(_scores(self._keys(x), 1.0), self._values(x), self.strict))
+        return self._out(_causal_read(self._keys(x), self._values(x), 1.0, self.strict))
 
 
 class PersistentMemory(_MemoryUnit):
@@ -440,8 +453,11 @@ class PersistentMemory(_MemoryUnit):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``[B, T, d]`` -> ``[B, T, d]``."""
-        x = _check_sequence(x, self, self.d)
-        return self._out(self._attention(x) @ self.memory_values.unsqueeze(0))
+        keys = self._keys(_check_sequence(x, self, self.d))              # [B, H, T, d_h]
+        shape = (keys.shape[0], *self.memory_keys.shape)
+        y = F.scaled_dot_product_attention(keys, self.memory_keys.expand(shape), self.memory_values.expand(shape),
+                                           scale=1.0)                        # fused softmax over the slots
+        return self._out(y)
 
 
 # ============================================================================ three moons: the network
@@ -545,7 +561,7 @@ class ThreeMoonsNet(nn.Module):
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
         k = _split_heads(self.W_phi(x), self.heads)
         v = _split_heads(_peek(self.W_psi(x)), self.heads)
-        return self.W_z(_merge_heads(_causal_attend(_scores(k, self.beta), v, True)))
+        return self.W_z(_merge_heads(_causal_read(k, v, self.beta, True)))
 
     def attention(self, x: torch.Tensor) -> torch.Tensor:
         """Read-out weights ``[B, H, T, T]`` (row ``T`` over ``t < T``; the first row is 0)."""

@@ -554,15 +554,28 @@ def test_bad_arguments_are_named(call, exc, word):
         call()
 
 
-@pytest.mark.parametrize("name", [n for n in MODULES if not n.startswith("persistent")])
+@pytest.mark.parametrize("name", list(MODULES))
 def test_forward_reads_out_with_the_weights_of_attention(name):
-    """The forward pass zeroes the empty first row on its output, ``attention`` on the weights: same numbers."""
+    """The fused forward pass (scaled_dot_product_attention) equals ``attention`` weights times the values,
+    in value and in gradient; the contextual ones zero the empty first row on the output."""
     module = copy.deepcopy(MODULES[name]).double()
     x = torch.randn(2, 7, 6 if name.startswith("moons") else 8, generator=gen(5), dtype=torch.float64)
-    w = module.attention(x)
-    if name.startswith("moons"):
-        v = mm._split_heads(mm._peek(module.W_psi(x)), module.heads)
-        expected = module.W_z(mm._merge_heads(w @ v))
-    else:
-        expected = module._out(w @ module.values(x))
-    torch.testing.assert_close(module(x), expected, rtol=1e-12, atol=1e-12)
+
+    def by_weights(x):
+        w = module.attention(x)
+        if name.startswith("moons"):
+            return module.W_z(mm._merge_heads(w @ mm._split_heads(mm._peek(module.W_psi(x)), module.heads)))
+        if name.startswith("persistent"):
+            return module._out(w @ module.memory_values.unsqueeze(0))
+        return module._out(w @ module.values(x))
+
+    torch.testing.assert_close(module(x), by_weights(x), rtol=1e-12, atol=1e-12)
+    probe = torch.randn(2, 7, x.shape[-1], generator=gen(6), dtype=torch.float64)
+    params = [p for p in module.parameters() if p.requires_grad]
+    fused = torch.autograd.grad((module(x) * probe).sum(), params, allow_unused=True)
+    direct = torch.autograd.grad((by_weights(x) * probe).sum(), params, allow_unused=True)
+    for a, b in zip(fused, direct):
+        if b is None:
+            assert a is None or torch.count_nonzero(a) == 0
+        else:
+            torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-11)
