@@ -22,11 +22,6 @@ The differences:
 - positions: GPT adds a learned table :math:`P \in \mathbb R^{C\times d}`; the mosaic has none (its
   leaky keys carry recency).
 
-Inside :class:`MosaicLM` the two units run a fused forward pass (same parameters and equations as the
-:mod:`amtools.mosaics` classes they subclass, equal up to rounding; unit-tested): the leak matrix is
-applied to all sequences in one product and both read-outs go through
-``torch.nn.functional.scaled_dot_product_attention``.
-
 **Parameter parity** (:func:`parity_slots`). Per layer GPT has :math:`12d^2 + 2d` (attention :math:`4d^2`,
 MLP :math:`8d^2`, two LayerNorms) and the position table :math:`Cd` once; the mosaic has
 :math:`3d^2 + 4H` (contextual memory) :math:`+\, 2d^2 + 2Nd + 3H` (P-mem, ``N`` slots per head)
@@ -51,8 +46,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._validate import as_bool, as_generator, as_int, as_real, as_tensor, check_generator_device
-from .mosaics import ContextualMemory, PersistentMemory
+from ._validate import as_bool, as_int, as_real, as_tensor
+from .mosaics import ContextualMemory, PersistentMemory, _check_cpu_generator, _normal
 
 __all__ = ["LMConfig", "GPT", "MosaicLM", "gpt", "mosaic_lm", "parity_slots", "generate"]
 
@@ -129,16 +124,6 @@ def parity_slots(vocab: int, d: int, layers: int, heads: int, context: int) -> i
 
 
 # ============================================================================ shared parts
-
-def _normal(gen: torch.Generator | None, *shape: int, std: float) -> torch.Tensor:
-    return torch.randn(*shape, generator=gen) * std
-
-
-def _cpu_generator(generator: Any) -> torch.Generator | None:
-    generator = as_generator(generator)
-    check_generator_device(generator, torch.device("cpu"))
-    return generator
-
 
 def _as_config(config: Any) -> LMConfig:
     if not isinstance(config, LMConfig):
@@ -257,7 +242,7 @@ class GPT(_LM):
 
     def __init__(self, config: LMConfig, *, generator: torch.Generator | None = None) -> None:
         config = _as_config(config)
-        gen = _cpu_generator(generator)
+        gen = _check_cpu_generator(generator)
         super().__init__(config, gen)
         c = config
         self.positions = nn.Parameter(_normal(gen, c.context, c.d, std=POSITION_STD))
@@ -289,7 +274,7 @@ class MosaicLM(_LM):
 
     def __init__(self, config: LMConfig, *, generator: torch.Generator | None = None) -> None:
         config = _as_config(config)
-        gen = _cpu_generator(generator)
+        gen = _check_cpu_generator(generator)
         super().__init__(config, gen)
         c = config
         blocks = []
@@ -353,7 +338,7 @@ def generate(model: nn.Module, prompt: torch.Tensor, steps: int, *, temperature:
     temperature = as_real(temperature, "temperature", minimum=0.0)
     if top_k is not None:
         top_k = as_int(top_k, "top_k", minimum=1, maximum=config.vocab)
-    generator = _cpu_generator(generator)
+    generator = _check_cpu_generator(generator)
     was_training = model.training
     model.eval()
     try:
