@@ -187,6 +187,39 @@ def run_variants(path: Path | str | dict, *, shared: Iterable[int | str],
         return results
 
 
+def perturbation_suite(chapter: Path, *, shared: Iterable[int | str],
+                       variants: dict[str, tuple[Iterable[int | str], dict[str, str]]], expected: dict[str, str],
+                       substitutions: dict[str, str] | None = None, timeout: int = 600):
+    """The fixture and the two tests of a chapter whose perturbations share one expensive run.
+
+    ``variants`` (see :func:`run_variants`) holds ``"unperturbed"``, which must pass, and every key of
+    ``expected``, which must fail an ``am.check_*`` whose message contains ``expected[variant]``. In a
+    ``tests/test_chapter_<name>.py``::
+
+        results, test_chapter_checks_pass_unperturbed, test_perturbed_check_fails = perturbation_suite(...)
+    """
+    import pytest
+
+    if set(variants) != {"unperturbed", *expected}:
+        raise ValueError(f"variants must be 'unperturbed' plus the keys of expected, got {sorted(variants)}")
+
+    @pytest.fixture(scope="module")
+    def results() -> dict[str, Result]:
+        return run_variants(chapter, shared=shared, variants=variants, substitutions=substitutions,
+                            timeout=timeout)
+
+    def test_chapter_checks_pass_unperturbed(results: dict[str, Result]) -> None:
+        assert results["unperturbed"].index is None, results["unperturbed"]
+
+    @pytest.mark.parametrize("variant", list(expected))
+    def test_perturbed_check_fails(results: dict[str, Result], variant: str) -> None:
+        result = results[variant]
+        assert result.ename == "CheckFailed", result
+        assert expected[variant] in result.evalue, result
+
+    return results, test_chapter_checks_pass_unperturbed, test_perturbed_check_fails
+
+
 def _substitute(nb: dict, order: list[int], substitutions: dict[str, str] | None) -> None:
     for old, new in (substitutions or {}).items():
         hits = [i for i in order if old in cell_source(nb["cells"][i])]

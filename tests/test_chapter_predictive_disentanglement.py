@@ -14,9 +14,7 @@ whole chapter, with its three seeds and the failing-seed cell, runs unperturbed 
 
 from __future__ import annotations
 
-import pytest
-
-from editions import BOOK, run_variants
+from editions import BOOK, perturbation_suite
 
 CHAPTER = BOOK / "predictive-disentanglement.ipynb"
 DATA_CELL = "dt = mm.three_moons_time_step(T)"
@@ -43,17 +41,5 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(scope="module")
-def results():
-    return run_variants(CHAPTER, shared=[DATA_CELL, TRAIN_CELL], variants=VARIANTS, substitutions=ONE_SEED)
-
-
-def test_chapter_checks_pass_unperturbed(results):
-    assert results["unperturbed"].index is None, results["unperturbed"]
-
-
-@pytest.mark.parametrize("variant", list(EXPECTED))
-def test_perturbed_check_fails(results, variant):
-    result = results[variant]
-    assert result.ename == "CheckFailed", result
-    assert EXPECTED[variant] in result.evalue, result
+results, test_chapter_checks_pass_unperturbed, test_perturbed_check_fails = perturbation_suite(
+    CHAPTER, shared=[DATA_CELL, TRAIN_CELL], variants=VARIANTS, expected=EXPECTED, substitutions=ONE_SEED)
