@@ -66,6 +66,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         _budgets[key] = budget_seconds(read(nb_items[0].path))
         for i, item in enumerate(nb_items):
             _wrap(item, key, last=i == len(nb_items) - 1)
+            if hasattr(item, "output_timeout"):
+                # nbval waits at most 5 s between two output messages of a cell; on a loaded 2-core
+                # machine the progress-bar widget traffic of a long training cell can lag longer.
+                item.output_timeout = 60
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
