@@ -1,12 +1,14 @@
 """book/in-context-learning.ipynb: its main checks can fail.
 
-Four claims carry the chapter. (1) One layer of memory units learns the induction task: putting the
+Six claims carry the chapter. (1) One layer of memory units learns the induction task: putting the
 one-layer transformer's curve in the mosaic's place must fail the mosaic's check. (2) One layer of
 attention does not: putting the mosaic's curve in the one-layer transformer's place must fail that
 check. (3) The trained mosaic's read-out weights sit on the earlier occurrences of the current token, whose
 stored values peek at the token that followed: scoring the weight on the position *after* each earlier
 occurrence (where the answer token itself sits) must fail. (4) On unseen regular languages the mosaic beats the transformer by at least 0.2 in accuracy:
-comparing the transformer with itself must fail.
+comparing the transformer with itself must fail. (5) The two-layer transformer does learn the induction
+task with enough steps: training it only as long as the mosaic must fail that check. (6) The one-layer
+mosaic also solves multi-query recall: scoring the one-layer transformer in its place must fail.
 
 Training is the expensive part, so it runs once, with one induction seed (seed 0), and every
 variant runs its cells in the same kernel; the unperturbed variant must pass. The RegBench training
@@ -23,13 +25,17 @@ TASK_CELL = "def induction_batch(batch, generator):"
 TRAIN_CELL = 'ARCH = {"mosaic, 1 layer"'
 RACE_CELL = "def curve(name):"
 LONG_CELL = "long_runs = {}"
+MQAR_CELL = "def mqar_batch(batch, generator):"
 WEIGHTS_CELL = 'model = runs["mosaic, 1 layer", SEEDS_IND[0]][0]'
 REG_TRAIN_CELL = "train_lang = rb.make_split("
 REG_CHECK_CELL = 'r0 = reg_runs["mosaic", SEEDS_REG[0]]'
 CHEAPER = {"SEEDS_IND = env.pick(default=[0, 1, 2]": "SEEDS_IND = env.pick(default=[0]"}
 
 VARIANTS = {
-    "unperturbed": ([RACE_CELL, LONG_CELL, WEIGHTS_CELL, REG_CHECK_CELL], {}),
+    "unperturbed": ([RACE_CELL, LONG_CELL, MQAR_CELL, WEIGHTS_CELL, REG_CHECK_CELL], {}),
+    "one-layer transformer scored as the mosaic on multi-query recall": (
+        [RACE_CELL, MQAR_CELL], {'0.95, mq["mosaic, 1 layer"][0] - 3 * mq["mosaic, 1 layer"][1])':
+                                 '0.95, mq["GPT, 1 layer"][0] - 3 * mq["GPT, 1 layer"][1])'}),
     "2-layer transformer trained only as long as the mosaic": (
         [RACE_CELL, LONG_CELL], {"config = lmt.LMTrainConfig(steps=LONG_STEPS": "config = lmt.LMTrainConfig(steps=S_MM"}),
     "one-layer transformer in the mosaic's place": (
@@ -46,6 +52,7 @@ VARIANTS = {
                            'diff = torch.stack([reg_runs["GPT", s]["per_language"][k]'}),
 }
 EXPECTED = {
+    "one-layer transformer scored as the mosaic on multi-query recall": "multi-query recall: 1-layer mosaic accuracy",
     "2-layer transformer trained only as long as the mosaic": "2-layer GPT: accuracy after",
     "one-layer transformer in the mosaic's place": "1-layer mosaic: accuracy on repeats",
     "mosaic in the one-layer transformer's place": "1-layer GPT: accuracy after",
