@@ -229,6 +229,19 @@ class Automaton:
         return f"Automaton(n_states={self.n_states}, alphabet={letters!r}, edges={int((self.transitions >= 0).sum())})"
 
 
+def _automaton_ranges(states: Any, alphabet: Any, out_degree: Any) -> tuple[int, int, int, int, int, int]:
+    """The validated inclusive ranges of :func:`random_automaton`: states, alphabet size, out-degree."""
+    s_lo, s_hi = _as_range(states, "states", minimum=2, maximum=10_000)
+    a_lo, a_hi = _as_range(alphabet, "alphabet", minimum=1, maximum=N_LETTERS)
+    d_lo, d_hi = _as_range(out_degree, "out_degree", minimum=1, maximum=N_LETTERS)
+    if d_hi > s_lo - 1:
+        raise ValueError(f"out_degree max {d_hi} needs at least {d_hi + 1} states (no self-loops), "
+                         f"but states can be {s_lo}")
+    if d_hi > a_lo:
+        raise ValueError(f"out_degree max {d_hi} exceeds the smallest alphabet {a_lo}")
+    return s_lo, s_hi, a_lo, a_hi, d_lo, d_hi
+
+
 def random_automaton(*, states: int | tuple[int, int] = (4, 12), alphabet: int | tuple[int, int] = (4, 18),
                      out_degree: int | tuple[int, int] = (1, 3),
                      generator: torch.Generator | None = None) -> Automaton:
@@ -239,14 +252,7 @@ def random_automaton(*, states: int | tuple[int, int] = (4, 12), alphabet: int |
     targets other than the state itself. Needs ``out_degree`` max <= min(``states`` min - 1, ``alphabet`` min)
     and ``out_degree`` min >= 1.
     """
-    s_lo, s_hi = _as_range(states, "states", minimum=2, maximum=10_000)
-    a_lo, a_hi = _as_range(alphabet, "alphabet", minimum=1, maximum=N_LETTERS)
-    d_lo, d_hi = _as_range(out_degree, "out_degree", minimum=1, maximum=N_LETTERS)
-    if d_hi > s_lo - 1:
-        raise ValueError(f"out_degree max {d_hi} needs at least {d_hi + 1} states (no self-loops), "
-                         f"but states can be {s_lo}")
-    if d_hi > a_lo:
-        raise ValueError(f"out_degree max {d_hi} exceeds the smallest alphabet {a_lo}")
+    s_lo, s_hi, a_lo, a_hi, d_lo, d_hi = _automaton_ranges(states, alphabet, out_degree)
     generator = _cpu_generator(generator)
     return _random_automaton(s_lo, s_hi, a_lo, a_hi, d_lo, d_hi, generator)
 
@@ -359,14 +365,7 @@ def make_split(n_automata: int, *, seed: int, exclude: set | None = None,
     n = as_int(n_automata, "n_automata", minimum=1, maximum=10_000_000)
     seed = as_int(seed, "seed", minimum=0)
     keys = _as_keys(exclude, "exclude")
-    s_lo, s_hi = _as_range(states, "states", minimum=2, maximum=10_000)
-    a_lo, a_hi = _as_range(alphabet, "alphabet", minimum=1, maximum=N_LETTERS)
-    d_lo, d_hi = _as_range(out_degree, "out_degree", minimum=1, maximum=N_LETTERS)
-    if d_hi > s_lo - 1:
-        raise ValueError(f"out_degree max {d_hi} needs at least {d_hi + 1} states (no self-loops), "
-                         f"but states can be {s_lo}")
-    if d_hi > a_lo:
-        raise ValueError(f"out_degree max {d_hi} exceeds the smallest alphabet {a_lo}")
+    s_lo, s_hi, a_lo, a_hi, d_lo, d_hi = _automaton_ranges(states, alphabet, out_degree)
     g = torch.Generator().manual_seed(seed)
     out: list[Automaton] = []
     for _ in range(100 * n + 1000):
