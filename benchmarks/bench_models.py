@@ -22,7 +22,6 @@ by default (``--threads``). Run with ``make bench`` or ``python benchmarks/bench
 from __future__ import annotations
 
 import argparse
-import time
 
 import torch
 
@@ -30,6 +29,7 @@ import amtools as am
 from amtools import lm_training as tr
 from amtools import models as lm
 from amtools import mosaics as mm
+from _timing import timed
 
 
 def reference_contextual(unit: mm.ContextualMemory, x: torch.Tensor) -> torch.Tensor:
@@ -53,15 +53,6 @@ def reference_contextual(unit: mm.ContextualMemory, x: torch.Tensor) -> torch.Te
         rows.append(torch.einsum("bhs,bhsd->bhd", w, V))
     y = torch.stack(rows, 2) * unit.value_gain.view(1, H, 1, 1)            # [B, H, T, dh]
     return y.transpose(1, 2).reshape(B, T, d) @ unit.W_out.T
-
-
-def timed(fn, repeats: int):
-    best, out = float("inf"), None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def main() -> None:

@@ -20,13 +20,13 @@ by default (``--threads``), as the chapter. Run with ``make bench`` or ``python 
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import torch
 
 import amtools as am
 from amtools import mosaics as mm
+from _timing import timed
 
 
 def reference_readout(keys: np.ndarray, values: np.ndarray, beta: float) -> np.ndarray:
@@ -53,15 +53,6 @@ def reference_forward(net: mm.ThreeMoonsNet, x: torch.Tensor) -> torch.Tensor:
         y = torch.einsum("bhs,bshd->bhd", w, v[:, 1:t + 1])                                      # v_s peeks x_(s+1)
         rows.append(net.W_z(y.reshape(B, -1)))
     return torch.stack(rows, dim=1)
-
-
-def timed(fn, repeats: int):
-    best, out = float("inf"), None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def main() -> None:
