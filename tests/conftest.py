@@ -28,6 +28,20 @@ if os.environ.get("AMTOOLS_MUTATION"):
 
 from notebook_conventions import budget_seconds, read  # noqa: E402
 
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Tiny tensors: one torch thread avoids OpenMP spin-waits on a shared CPU (restored afterwards).
+
+    Use with ``pytestmark = pytest.mark.usefixtures("one_thread")``.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
 _elapsed: dict[str, float] = defaultdict(float)
 _budgets: dict[str, float] = {}
 

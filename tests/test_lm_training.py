@@ -12,20 +12,11 @@ from hypothesis import strategies as st
 
 from amtools import lm_training as tr
 from amtools import models as lm
+from seeded import gen
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 FAST = settings(max_examples=20, deadline=None, database=None)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 def tiny(kind: str = "mosaic", seed: int = 0, **kw) -> torch.nn.Module:

@@ -12,23 +12,13 @@ from hypothesis import strategies as st
 from amtools import models as lm
 from amtools import mosaics as mm
 from amtools.mosaics import count_parameters
+from seeded import gen
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 FAST = settings(max_examples=12, deadline=None, database=None)
 SEEDS = st.integers(0, 2**31 - 1)
 MAKERS = {"gpt": lm.gpt, "mosaic": lm.mosaic_lm}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small tensors: one thread avoids OpenMP spin-waits on a shared CPU (restored afterwards)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 def model(kind: str, vocab: int = 20, seed: int = 0, **kw) -> torch.nn.Module:

@@ -13,22 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amtools import mosaics as mm
+from seeded import gen
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 FAST = settings(max_examples=15, deadline=None, database=None)
 SEEDS = st.integers(0, 2**31 - 1)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """These tensors are tiny: one thread avoids OpenMP spin-waits on a shared CPU (restored afterwards)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 def on_sphere(*shape: int, radius: float = 1.0, seed: int = 0) -> torch.Tensor:
