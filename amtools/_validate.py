@@ -109,6 +109,21 @@ def as_tensor(value: Any, name: str, *, ndim: tuple[int, ...] | None = None,
     return value
 
 
+def as_token_ids(value: Any, name: str, n: int, *, ignore: int | None = None) -> list[int]:
+    """A list of token ids in ``[0, n)`` (``ignore`` also allowed) from a list/tuple/range or a 1-D integer tensor."""
+    if isinstance(value, torch.Tensor):
+        ids = as_tensor(value, name, ndim=(1,), integer=True).tolist()
+    elif isinstance(value, (list, tuple, range)):
+        ids = [as_int(v, f"each entry of {name}") for v in value]
+    else:
+        raise TypeError(f"{name} must be a list of token ids or a 1-D integer tensor, got {type(value).__name__}")
+    bad = [i for i in ids if not (0 <= i < n or i == ignore)]
+    if bad:
+        extra = f" (or {ignore})" if ignore is not None else ""
+        raise ValueError(f"{name} must be token ids in [0, {n}){extra}, got {bad[0]}")
+    return ids
+
+
 def as_dtype(value: Any, name: str = "dtype", *, allowed: Sequence[torch.dtype] = FLOAT_DTYPES) -> torch.dtype:
     """Check that ``value`` is one of the ``allowed`` torch dtypes (a dtype object, not a string)."""
     names = ", ".join(str(d).replace("torch.", "torch.") for d in allowed)

@@ -39,7 +39,7 @@ from typing import Any, Iterable, Sequence
 
 import torch
 
-from ._validate import as_generator, as_int, as_tensor, check_generator_device
+from ._validate import as_generator, as_int, as_tensor, as_token_ids, check_generator_device
 
 __all__ = ["LETTERS", "SEP", "PAD", "VOCAB", "SEP_ID", "PAD_ID", "IGNORE", "N_LETTERS",
            "Automaton", "random_automaton", "sample_example", "sample_examples", "make_split", "batch",
@@ -554,14 +554,5 @@ def encode(text: str) -> torch.Tensor:
 
 def decode(ids: Sequence[int] | torch.Tensor) -> str:
     """Ids (a list or 1-D integer tensor) to text; ignored targets (-100) are skipped."""
-    if isinstance(ids, torch.Tensor):
-        as_tensor(ids, "ids", ndim=(1,), integer=True)
-        ids = ids.tolist()
-    elif isinstance(ids, (list, tuple, range)):
-        ids = [as_int(v, "each entry of ids") for v in ids]
-    else:
-        raise TypeError(f"ids must be a list of token ids or a 1-D integer tensor, got {type(ids).__name__}")
-    bad = [i for i in ids if not (0 <= i < VOCAB or i == IGNORE)]
-    if bad:
-        raise ValueError(f"ids must be token ids in [0, {VOCAB}) (or -100), got {bad[0]}")
+    ids = as_token_ids(ids, "ids", VOCAB, ignore=IGNORE)
     return "".join(_CHARS[i] for i in ids if i != IGNORE)

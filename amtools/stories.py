@@ -34,7 +34,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
-from ._validate import as_choice, as_generator, as_int, as_tensor, check_generator_device
+from ._validate import as_choice, as_generator, as_int, as_token_ids, check_generator_device
 
 __all__ = ["Story", "Corpus", "make_corpus", "name_continuation_mask", "story_batches", "story_windows",
            "pseudo_name", "CONSONANTS", "VOWELS", "OPENINGS", "TEMPLATES", "OOD_OPENINGS", "OOD_TEMPLATES",
@@ -188,17 +188,7 @@ class Corpus:
 
     def decode(self, ids: Sequence[int] | torch.Tensor) -> str:
         """The text of character ids (a list or 1-D integer tensor); ignored targets (-100) are skipped."""
-        if isinstance(ids, torch.Tensor):
-            as_tensor(ids, "ids", ndim=(1,), integer=True)
-            ids = ids.tolist()
-        elif isinstance(ids, (list, tuple, range)):
-            ids = [as_int(v, "each entry of ids") for v in ids]
-        else:
-            raise TypeError(f"ids must be a list of ids or a 1-D integer tensor, got {type(ids).__name__}")
-        n = len(self.alphabet)
-        bad = [i for i in ids if not (0 <= i < n or i == IGNORE)]
-        if bad:
-            raise ValueError(f"ids must be in [0, {n}) (or -100), got {bad[0]}")
+        ids = as_token_ids(ids, "ids", len(self.alphabet), ignore=IGNORE)
         return "".join(self.alphabet[i] for i in ids if i != IGNORE)
 
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import amtools
-from amtools._validate import as_int, as_real, as_tensor, check_probability_vector
+from amtools._validate import as_int, as_real, as_tensor, as_token_ids, check_probability_vector
 
 FAST = settings(max_examples=30, deadline=None, database=None)
 
@@ -265,3 +265,23 @@ def test_common_dtype_promotes_across_all_tensors():
     assert common_dtype(torch.zeros(1)) == torch.float32
     assert common_dtype(torch.zeros(1), torch.zeros(1, dtype=torch.float64)) == torch.float64
     assert common_dtype(torch.zeros(1, dtype=torch.long), torch.zeros(1, dtype=torch.float16)) == torch.float16
+
+
+# ----------------------------------------------------------------------------- as_token_ids
+
+def test_as_token_ids_bounds_ignore_and_containers():
+    assert as_token_ids([0, 4, -100], "ids", 5, ignore=-100) == [0, 4, -100]
+    assert as_token_ids(torch.tensor([1, 2]), "ids", 3) == [1, 2]
+    assert as_token_ids(range(3), "ids", 3) == [0, 1, 2]
+    with pytest.raises(ValueError, match=r"ids must be token ids in \[0, 5\) \(or -100\), got 5"):
+        as_token_ids([5], "ids", 5, ignore=-100)
+    with pytest.raises(ValueError, match="got -100"):
+        as_token_ids([-100], "ids", 5)                       # -100 only when it is the ignore id
+    with pytest.raises(ValueError, match="got -1"):
+        as_token_ids(torch.tensor([-1]), "ids", 5, ignore=-100)
+    with pytest.raises(TypeError, match="ids"):
+        as_token_ids("ab", "ids", 5)
+    with pytest.raises(TypeError, match="ids"):
+        as_token_ids(torch.tensor([0.5]), "ids", 5)
+    with pytest.raises(ValueError, match="ids"):
+        as_token_ids(torch.zeros(2, 2, dtype=torch.long), "ids", 5)
