@@ -23,3 +23,18 @@ def _two_axes(axes: Any) -> tuple[Any, Any]:
     if len(items) != 2:
         raise ValueError(f"axes must hold two matplotlib Axes, got {len(items)}")
     return items[0], items[1]
+
+
+def _view_axes(view: Any, cls: type, ax: Any, figsize: tuple[float, float], name: str = "view") -> Any:
+    """Check that ``view`` is a ``cls``; return ``ax`` (checked to be a matplotlib Axes) or a new figure's."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting import _check_axes
+
+    if not isinstance(view, cls):
+        raise TypeError(f"{name} must be a {cls.__name__}, got {type(view).__name__}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    else:
+        _check_axes(ax, "ax")
+    return ax

@@ -10,6 +10,7 @@ import torch
 from .._validate import as_choice, as_int, as_sizes
 from ..embeddings import EMBEDDING_KINDS, random_embeddings
 from ..memory import decode, memory_matrix, scores
+from ._common import _view_axes
 
 __all__ = ["RecallResult", "stored_recall", "recall_grid", "plot_recall", "capacity_explorer", "MAX_RECALL_ENTRIES"]
 
@@ -124,16 +125,7 @@ def recall_grid(ns: Sequence[int], ds: Sequence[int], *, M: int = 5, trials: int
 
 def plot_recall(result: RecallResult, ax: Any = None) -> Any:
     """Heat map of ``softmax(u_y^T W e_x)`` for the stored inputs, right outputs boxed."""
-    import matplotlib.pyplot as plt
-
-    from ..plotting import _check_axes
-
-    if not isinstance(result, RecallResult):
-        raise TypeError(f"result must be a RecallResult, got {type(result).__name__}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.0, 4.5))
-    else:
-        _check_axes(ax, "ax")
+    ax = _view_axes(result, RecallResult, ax, (4.0, 4.5), name="result")
     n = result.n_stored
     ax.imshow(result.probs.numpy(), aspect="auto", vmin=0, vmax=1, interpolation="nearest")
     ax.scatter(torch.arange(n) % result.M, torch.arange(n), marker="s", s=max(4, 400 / n),

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 
 from .._validate import as_int, as_real
-from ._common import MAX_POINTS
+from ._common import MAX_POINTS, _view_axes
 
 __all__ = ["HopfieldView", "hopfield_view", "plot_hopfield_view", "hopfield_explorer", "MAX_HOPFIELD_ENTRIES",
            "HOPFIELD_ALPHA_C"]
@@ -137,17 +137,10 @@ def plot_hopfield_view(view: HopfieldView, ax: Any = None) -> Any:
     synchronous step, :math:`1 - 2P` with :math:`P` = :func:`amtools.hopfield.flip_probability`.
     Returns the axes.
     """
-    import matplotlib.pyplot as plt
-
     from ..hopfield import flip_probability
-    from ..plotting import _check_axes, band
+    from ..plotting import band
 
-    if not isinstance(view, HopfieldView):
-        raise TypeError(f"view must be a HopfieldView, got {type(view).__name__}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.0, 4.0))
-    else:
-        _check_axes(ax, "ax")
+    ax = _view_axes(view, HopfieldView, ax, (6.0, 4.0))
     loads = view.loads
     band(ax, loads.numpy(), view.overlaps.numpy(), label=f"N = {view.N}: after recall")
     if view.bias == 0 and view.flips == 0:

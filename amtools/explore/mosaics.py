@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from .._validate import as_choice, as_int, as_real
-from ._common import _two_axes
+from ._common import _two_axes, _view_axes
 
 __all__ = ["LeakView", "leak_view", "plot_leak_view", "leak_explorer", "MAX_LEAK_ENTRIES",
            "BandwidthView", "bandwidth_view", "plot_bandwidth_view", "bandwidth_explorer", "MAX_BANDWIDTH_ENTRIES",
@@ -92,16 +92,9 @@ def plot_leak_view(view: LeakView, ax: Any = None) -> Any:
     Band: measured :math:`\\cos(k_T, k_{T-j})`, mean ± one standard deviation over the sequences;
     dotted: its orthonormal-input value; dashed: the weight of :math:`x_{T-j}`. Returns the axes.
     """
-    import matplotlib.pyplot as plt
+    from ..plotting import band
 
-    from ..plotting import _check_axes, band
-
-    if not isinstance(view, LeakView):
-        raise TypeError(f"view must be a LeakView, got {type(view).__name__}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.0, 4.0))
-    else:
-        _check_axes(ax, "ax")
+    ax = _view_axes(view, LeakView, ax, (6.0, 4.0))
     lags = view.lags.numpy()
     band(ax, lags, view.cosines.numpy(), label=f"cos(k_T, k_T-j), d = {view.d}")
     ax.plot(lags, view.theory.numpy(), ":", color="#333333", label="orthonormal inputs")
@@ -202,16 +195,7 @@ def bandwidth_view(beta: float, n: int, *, noise: float = 0.2, seed: int = 0, po
 
 def plot_bandwidth_view(view: BandwidthView, ax: Any = None) -> Any:
     """The stored pairs (dots), the read-out at ``view.beta`` (line), and its two limits (mean, nearest key)."""
-    import matplotlib.pyplot as plt
-
-    from ..plotting import _check_axes
-
-    if not isinstance(view, BandwidthView):
-        raise TypeError(f"view must be a BandwidthView, got {type(view).__name__}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.0, 4.0))
-    else:
-        _check_axes(ax, "ax")
+    ax = _view_axes(view, BandwidthView, ax, (6.0, 4.0))
     g = view.grid.numpy()
     ax.plot(view.keys.numpy(), view.values.numpy(), "o", color="#888888", ms=3, label=f"{view.n} stored pairs")
     ax.plot(g, view.target.numpy(), ":", color="#000000", lw=1, label="sin(2 pi k), no noise")
