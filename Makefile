@@ -13,10 +13,17 @@ BIN        := $(VENV)/bin
 STAMP      := $(VENV)/.amtools-installed
 JB_FLAGS   := -W --keep-going
 
-.PHONY: install book test unit notebooks check-build student bench mutation lab sync-notebooks clean help
+# Real clients: the built site in headless Chromium (Debian's `chromium`), JupyterLab driven by it, and a
+# venv with Colab's pinned packages (Python 3.13 through pyenv). `make test` runs each when it can.
+CHROMIUM   ?= $(shell command -v chromium 2>/dev/null || command -v chromium-browser 2>/dev/null)
+PY313      ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
+
+.PHONY: install book test unit notebooks check-build student bench mutation lab sync-notebooks clean help \
+        check-site check-lab check-colab-env colab autograder lint-workflows real-clients
 
 help:
-	@echo "make book | make test | make student | make bench | make mutation | make lab | make sync-notebooks | make clean"
+	@echo "make book | make test | make student | make colab | make autograder | make bench | make mutation"
+	@echo "make lab | make check-site | make check-lab | make check-colab-env | make sync-notebooks | make clean"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +43,15 @@ book: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest tests book --nbval-lax --nbval-current-env
 	$(MAKE) check-build
+	$(MAKE) lint-workflows
+	$(MAKE) real-clients
+
+# The real-client checks, each run when its client is on the machine (CI installs Chromium first).
+real-clients: $(STAMP)
+	@if [ -n "$(CHROMIUM)" ]; then $(MAKE) check-site check-lab; \
+	 else echo "SKIPPED check-site and check-lab: no chromium on PATH (apt install chromium)"; fi
+	@if [ -n "$(PY313)" ] && "$(PY313)" --version >/dev/null 2>&1; then $(MAKE) check-colab-env; \
+	 else echo "SKIPPED check-colab-env: no python3.13 (pyenv install 3.13)"; fi
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests
@@ -76,8 +92,35 @@ mutation: $(STAMP)
 	  || (tail -n 40 _build/mutation.log; exit 1)
 	$(BIN)/python tests/mutation_report.py
 
+# JupyterLab on a scratch copy of the chapters (_build/lab), so that autosave never writes outputs into book/.
 lab: $(STAMP)
-	$(BIN)/jupyter lab book/
+	$(BIN)/python tools/lab.py $(LAB_ARGS)
+
+# Every built page in headless Chromium, offline: math, images, console, links, Colab links; screenshots.
+check-site: book
+	$(BIN)/python tools/check_site.py _build/html --chromium "$(CHROMIUM)"
+
+# JupyterLab from the venv on 127.0.0.1 (scratch copy), two chapters run in headless Chromium.
+check-lab: $(STAMP)
+	$(BIN)/python tools/check_lab.py --chromium "$(CHROMIUM)"
+
+# A Python 3.13 venv with Colab's pins (tools/colab-constraints.txt), amtools installed as the install
+# cell does, every chapter under nbval.
+check-colab-env:
+	$(BIN)/python tools/check_colab_env.py --python "$(PY313)"
+
+# The Colab editions: _build/colab/book/*.ipynb, MyST turned into Markdown and LaTeX Colab renders.
+colab: $(STAMP)
+	$(BIN)/python tools/colab_edition.py --out _build/colab
+
+# The autograder export (otter-grader): _build/autograder/<chapter>/, from the exercise tags.
+autograder: $(STAMP)
+	$(BIN)/python tools/otter_export.py --out _build/autograder
+
+# GitHub Actions workflows, checked by a maintained linter (zizmor) and against the workflow schema.
+lint-workflows: $(STAMP)
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline --min-severity medium .github/workflows
 
 # Rewrite every notebook's first (Colab install) cell from _config.yml's repository url and branch.
 sync-notebooks: $(STAMP)

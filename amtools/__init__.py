@@ -13,7 +13,7 @@ from .embeddings import random_embeddings
 from .fitting import PowerLawFit, fit_power_law
 from .memory import decode, generalization_error, memory_matrix, scores
 from .storage import SCHEMES, error_grid, storage_weights
-from .runtime import Setup, environment_stamp, pick_device, seed_everything, setup
+from .runtime import Setup, environment_stamp, footer, pick_device, reproducibility_line, seed_everything, setup
 from .theory import (argmax_error, balanced_dimension, data_exponent, distinct_asymptotic,
                      expected_distinct, power_exponent, predicted_error, signal_to_noise,
                      threshold_exponent, unseen_mass, unseen_mass_asymptotic, zipf_constant)
@@ -27,7 +27,7 @@ from .zipf import first_seen, sample_tokens, token_counts, zipf
 
 __all__ = [
     "__version__", "require",
-    "setup", "Setup", "seed_everything", "pick_device", "environment_stamp",
+    "setup", "Setup", "seed_everything", "pick_device", "environment_stamp", "reproducibility_line", "footer",
     "zipf", "sample_tokens", "token_counts", "first_seen",
     "random_embeddings",
     "memory_matrix", "scores", "decode", "generalization_error",

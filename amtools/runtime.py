@@ -21,7 +21,7 @@ import torch
 from ._validate import as_bool, as_choice, as_device, as_int
 
 __all__ = ["setup", "Setup", "seed_everything", "pick_device", "environment_stamp",
-           "PROFILES", "PROFILE_VARIABLE"]
+           "reproducibility_line", "footer", "PROFILES", "PROFILE_VARIABLE"]
 
 PROFILES = ("default", "paper")
 PROFILE_VARIABLE = "AMTOOLS_PROFILE"
@@ -82,6 +82,36 @@ def environment_stamp(seed: int, device: torch.device, profile: str) -> str:
             f"python {platform.python_version()} | device {device} | seed {seed} | profile {profile}")
 
 
+def _commit() -> str:
+    """The short git commit of the book's checkout, or ``"unknown"`` (no git, not a checkout)."""
+    import subprocess
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    commit = out.stdout.strip()
+    return commit if out.returncode == 0 and commit else "unknown"
+
+
+def reproducibility_line(seed: int, device: str | torch.device, profile: str) -> str:
+    """The one-line footer of a chapter: amtools version, commit, device, seed, profile."""
+    from . import __version__
+
+    seed = as_int(seed, "seed", minimum=0)
+    dev = as_device(device, "device")
+    if dev is None:
+        raise TypeError("device must be a str or torch.device, got None")
+    if not isinstance(profile, str):
+        raise TypeError(f"profile must be a string, got {type(profile).__name__}")
+    profile = as_choice(profile, "profile", PROFILES)
+    return (f"Reproducibility: amtools {__version__} · commit {_commit()} · device {dev} · "
+            f"seed {seed} · profile {profile}")
+
+
 @dataclass(frozen=True)
 class Setup:
     """What :func:`setup` decided: use ``.device``, ``.generator`` and ``.pick``."""
@@ -107,6 +137,10 @@ class Setup:
         """
         dev = pick_device(self.device if device is None else device)
         return torch.Generator(device=dev).manual_seed(self.seed)
+
+    def footer(self) -> None:
+        """Print the chapter's reproducibility line (the last cell of every chapter)."""
+        print(reproducibility_line(self.seed, self.device, self.profile))
 
 
 def setup(seed: int = 0, *, profile: str | None = None, device: str | torch.device | None = None,
@@ -134,3 +168,10 @@ def setup(seed: int = 0, *, profile: str | None = None, device: str | torch.devi
             print("Running on the CPU (fine for the default profile). On Colab, "
                   "Runtime > Change runtime type > GPU speeds up AMTOOLS_PROFILE=paper runs.")
     return Setup(seed=seed, device=dev, profile=profile, generator=gen)
+
+
+def footer(env: Setup) -> None:
+    """Print ``env``'s reproducibility line; ``am.footer(env)`` ends every chapter."""
+    if not isinstance(env, Setup):
+        raise TypeError(f"env must be the Setup returned by am.setup(), got {type(env).__name__}")
+    env.footer()

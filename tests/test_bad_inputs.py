@@ -406,6 +406,10 @@ def _specs() -> list[Spec]:
         Spec(am.pick_device, lambda: dict(device="cpu"), dict(device=DEVICES_BAD)),
         Spec(am.environment_stamp, lambda: dict(seed=0, device="cpu", profile="default"),
              dict(seed=_ints(0), device=DEVICES_BAD_NOT_NONE, profile=_choice(("default", "paper")))),
+        Spec(am.reproducibility_line, lambda: dict(seed=0, device="cpu", profile="default"),
+             dict(seed=_ints(0), device=DEVICES_BAD_NOT_NONE, profile=_choice(("default", "paper")))),
+        Spec(am.footer, lambda: dict(env=am.setup(quiet=True, style=False)),
+             dict(env=st.sampled_from([None, "cpu", 0, {"seed": 0}]))),
         # ------------------------------------------------------------------ zipf
         Spec(am.zipf, lambda: dict(N=10, alpha=1.0, dtype=torch.float64, device="cpu"),
              dict(N=_ints(1), alpha=_reals(0.0), dtype=DTYPES_BAD, device=DEVICES_BAD)),

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import amtools
+import amtools as am
 from amtools import Setup, environment_stamp, pick_device, seed_everything, setup
 from amtools.runtime import PROFILE_VARIABLE, PROFILES
 
@@ -317,3 +318,29 @@ def test_environment_stamp_validates_profile(profile, exc):
 
 def test_environment_stamp_accepts_a_device_string():
     assert environment_stamp(1, "cpu", "default").endswith("| device cpu | seed 1 | profile default")
+
+
+def test_reproducibility_line_names_version_commit_device_seed_profile():
+    import re
+
+    line = am.reproducibility_line(7, "cpu", "paper")
+    assert line.startswith(f"Reproducibility: amtools {am.__version__} · commit ")
+    assert re.search(r"commit ([0-9a-f]{7,}|unknown) · device cpu · seed 7 · profile paper$", line), line
+
+
+def test_footer_prints_the_setup_line(capsys):
+    env = am.setup(seed=3, quiet=True, style=False)
+    am.footer(env)
+    assert capsys.readouterr().out.strip() == am.reproducibility_line(3, env.device, env.profile)
+
+
+@pytest.mark.parametrize("bad, exc", [((-1, "cpu", "default"), ValueError), ((0, None, "default"), TypeError),
+                                      ((0, "cpu", "fast"), ValueError), ((0, "gpu", "default"), ValueError)])
+def test_reproducibility_line_rejects_bad_arguments(bad, exc):
+    with pytest.raises(exc):
+        am.reproducibility_line(*bad)
+
+
+def test_footer_rejects_a_non_setup():
+    with pytest.raises(TypeError, match="env"):
+        am.footer("cpu")
