@@ -120,7 +120,7 @@ autograder: $(STAMP)
 # GitHub Actions workflows, checked by a maintained linter (zizmor) and against the workflow schema.
 lint-workflows: $(STAMP)
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
-	$(BIN)/zizmor --offline --min-severity medium .github/workflows
+	$(BIN)/zizmor --offline --persona pedantic .github/workflows
 
 # Rewrite every notebook's first (Colab install) cell from _config.yml's repository url and branch.
 sync-notebooks: $(STAMP)
