@@ -19,7 +19,7 @@ CHROMIUM   ?= $(shell command -v chromium 2>/dev/null || command -v chromium-bro
 PY313      ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
 
 .PHONY: install book test unit notebooks check-build student bench mutation lab sync-notebooks clean help \
-        check-site check-lab check-colab-env colab autograder lint-workflows real-clients
+        check-site check-lab check-colab-env colab autograder lint-workflows real-clients vendor
 
 help:
 	@echo "make book | make test | make student | make colab | make autograder | make bench | make mutation"
@@ -33,7 +33,28 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-book: $(STAMP)
+# The JavaScript the site serves itself, so that it works offline: MathJax, require.js and the ipywidgets
+# embedder, pinned in tools/vendor/package-lock.json, installed with npm and copied into _build/vendor
+# (served as _static/mathjax and _static/widgets; see html_static_path in _config.yml).
+VENDOR       := _build/vendor
+VENDOR_STAMP := $(VENDOR)/.vendored
+NODE_MODULES := tools/vendor/node_modules
+
+$(VENDOR_STAMP): tools/vendor/package.json tools/vendor/package-lock.json tools/vendor/widgets-config.js
+	@command -v npm >/dev/null || { echo "make: npm is needed to serve MathJax from the site (apt install npm)"; exit 1; }
+	npm ci --prefix tools/vendor --no-audit --no-fund --ignore-scripts --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/mathjax/output $(VENDOR)/widgets
+	cd $(NODE_MODULES)/mathjax/es5 && cp -r tex-mml-chtml.js input a11y sre ui $(CURDIR)/$(VENDOR)/mathjax/
+	cp -r $(NODE_MODULES)/mathjax/es5/output/chtml $(NODE_MODULES)/mathjax/es5/output/chtml.js $(VENDOR)/mathjax/output/
+	cp $(NODE_MODULES)/requirejs/require.js $(VENDOR)/widgets/
+	cp tools/vendor/widgets-config.js $(VENDOR)/widgets/config.js
+	cd $(NODE_MODULES)/@jupyter-widgets/html-manager/dist && \
+	  cp embed-amd.js *.woff2 *.woff *.ttf *.eot *.svg $(CURDIR)/$(VENDOR)/widgets/
+	@touch $@
+
+vendor: $(VENDOR_STAMP)
+
+book: $(STAMP) $(VENDOR_STAMP)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	$(BIN)/python tests/check_html.py _build/html
 	@echo "Book built: open _build/html/index.html"
@@ -62,10 +83,11 @@ notebooks: $(STAMP)
 # Structure, cross-references, citations, exercises: a warnings-as-errors build with execution off.
 # Without execution there are no glued numbers to paste, so only glue warnings are silenced here
 # (tests/test_prose_conventions.py checks that every pasted key is glued; `make book` pastes them).
-check-build: $(STAMP)
+check-build: $(STAMP) $(VENDOR_STAMP)
 	@mkdir -p _build
 	sed -e 's/^\( *execute_notebooks:\).*/\1 "off"/' \
-	    -e 's/^\( *suppress_warnings: \[\)/\1"mystnb.glue", /' _config.yml > _build/config-check.yml
+	    -e 's/^\( *suppress_warnings: \[\)/\1"mystnb.glue", /' \
+	    -e 's#^\(    [a-z_]*: *\)book/_ext#\1../book/_ext#' _config.yml > _build/config-check.yml
 	grep -q '"mystnb.glue"' _build/config-check.yml
 	$(BIN)/jupyter-book build . --config _build/config-check.yml --path-output _build/check --all $(JB_FLAGS)
 
@@ -104,13 +126,16 @@ check-site: book
 check-lab: $(STAMP)
 	$(BIN)/python tools/check_lab.py --chromium "$(CHROMIUM)"
 
-# A Python 3.13 venv with Colab's pins (tools/colab-constraints.txt), amtools installed as the install
-# cell does, every chapter under nbval.
-check-colab-env:
+# A Python 3.13 venv (_build/colab-env, reused while the pins are unchanged) with Colab's pins
+# (tools/colab-constraints.txt); amtools installed as the install cell does must keep every pin; then the
+# explorer tests and every Colab edition under nbval there. First run: ~2.6 GB of downloads (torch).
+check-colab-env: colab
 	$(BIN)/python tools/check_colab_env.py --python "$(PY313)"
 
-# The Colab editions: _build/colab/book/*.ipynb, MyST turned into Markdown and LaTeX Colab renders.
+# The Colab editions: _build/colab/book/*.ipynb, MyST turned into Markdown and LaTeX Colab renders,
+# solutions folded, links to the online book; published on the `repository.branch` of _config.yml.
 colab: $(STAMP)
+	rm -rf _build/colab
 	$(BIN)/python tools/colab_edition.py --out _build/colab
 
 # The autograder export (otter-grader): _build/autograder/<chapter>/, from the exercise tags.
@@ -122,9 +147,10 @@ lint-workflows: $(STAMP)
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/zizmor --offline --persona pedantic .github/workflows
 
-# Rewrite every notebook's first (Colab install) cell from _config.yml's repository url and branch.
+# Stamp every notebook: the Colab install cell (the tagged release v<amtools.__version__> from
+# _config.yml's repository url) and Colab's GPU metadata. Idempotent; `--check` only reports.
 sync-notebooks: $(STAMP)
-	$(BIN)/python tests/notebook_conventions.py --sync
+	$(BIN)/python tools/stamp_notebooks.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis mutants

@@ -5,7 +5,7 @@ outer-product memories, exact errors, power-law fits, check helpers that turn
 every reproduced claim into an assertion, one figure style, and explorers.
 """
 
-__version__ = "0.3.0"
+__version__ = "0.3.0"  #: the installed version; a chapter checks it with :func:`require`
 
 from .checks import (CheckFailed, check_between, check_close, check_exponent, check_identity,
                      check_less, check_true, check_within_spread)

@@ -9,6 +9,7 @@ from ._validate import (FLOAT_DTYPES, as_choice, as_device, as_dtype, as_generat
 
 __all__ = ["random_embeddings", "EMBEDDING_KINDS"]
 
+#: The values of ``kind`` that :func:`random_embeddings` accepts.
 EMBEDDING_KINDS = ("gaussian", "sphere", "orthonormal")
 
 # float64 numbers drawn per chunk of trials (32 MB): bounds the float64 working copy.

@@ -33,7 +33,7 @@ class PowerLawFit(tuple):
         return self
 
     exponent = property(lambda self: self[0], doc="fitted exponent k")
-    prefactor = property(lambda self: self[1], doc="fitted prefactor c (may over/underflow: see log_prefactor)")
+    prefactor = property(lambda self: self[1], doc="fitted prefactor c (may over/underflow; see log_prefactor)")
     stderr = property(lambda self: self[2], doc="standard error of k (nan with 2 points)")
     log_prefactor = property(lambda self: self._log_prefactor, doc="log c, exact even when c overflows")
 

@@ -35,6 +35,7 @@ __all__ = ["hebbian", "energy", "recall", "overlap", "flip_probability",
            "distance_energy", "nearest_distance", "distance_update", "global_energy",
            "DENSE_KINDS"]
 
+#: The values of ``kind`` of the dense energies (:func:`dense_energy`).
 DENSE_KINDS = ("poly", "exp")
 
 
@@ -390,7 +391,7 @@ def modern_energy(X: torch.Tensor, xi: torch.Tensor, beta: float) -> torch.Tenso
     return -lse + 0.5 * (xi * xi).sum(-1) + math.log(X.shape[-2]) / beta + 0.5 * M2
 
 
-#: The paper's (Niu et al. 2024) name for the modern Hopfield energy: the same function.
+#: The paper's (Niu et al. 2024) name for the modern Hopfield energy, the same function.
 mchn_energy = modern_energy
 
 

@@ -28,7 +28,7 @@ from ._validate import as_bool, as_generator, as_int, as_real, as_tensor, check_
 __all__ = ["LMTrainConfig", "LMTrainLog", "train_lm", "lm_loss", "token_losses", "learning_rate",
            "IGNORE_INDEX"]
 
-IGNORE_INDEX = -100   # targets equal to this are not scored (torch's cross_entropy default)
+IGNORE_INDEX = -100   #: targets equal to this are not scored (torch's cross_entropy default)
 
 
 # ============================================================================ config and log

@@ -97,7 +97,7 @@ class LMConfig:
 
     @property
     def memory_slots(self) -> int:
-        """The P-mem slots per head actually used: ``slots``, or :func:`parity_slots` if ``None``."""
+        """The P-mem slots per head actually used (``slots``, or :func:`parity_slots` if ``None``)."""
         if self.slots is not None:
             return self.slots
         return parity_slots(self.vocab, self.d, self.layers, self.heads, self.context)

@@ -53,12 +53,12 @@ __all__ = ["kernel_weights", "kernel_regression", "leaky_average", "causal_weigh
 # ---------------------------------------------------------------------------- official constants
 EXP_SCALE = 10.0          # the code's reparameterization of the per-head scalars ("exp_param_scale")
 LOG_SCALE_MAX = 5.0       # the key scale exp(10 theta) is capped at e^5 (fp16 safety in the code)
-MOON_PERIODS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5)   # candidate periods (time units)
-MOON_OFFSET = 0.3         # common phase offset of every moon
-GRID_POINTS = 10_000      # length of the time grid sequences are cut from
-PERIODS_PER_SEQUENCE = 3  # a sequence spans 3 full periods of the slowest kept system
-SPLITS = ("train", "validation")
-THREE_MOONS_BETA = 50.0   # the fixed attention scale of the three-moons network ("attn_scale")
+MOON_PERIODS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5)   #: candidate periods (time units)
+MOON_OFFSET = 0.3         #: common phase offset of every moon
+GRID_POINTS = 10_000      #: length of the time grid sequences are cut from
+PERIODS_PER_SEQUENCE = 3  #: a sequence spans 3 full periods of the slowest kept system
+SPLITS = ("train", "validation")  #: the splits of the three-moons task
+THREE_MOONS_BETA = 50.0   #: the fixed attention scale of the three-moons network ("attn_scale")
 
 
 # ============================================================================ helpers

@@ -18,6 +18,7 @@ __all__ = ["PALETTE", "STYLE", "BAND", "use_style", "band", "band_caption", "gui
 #: Okabe-Ito palette (colour-blind safe), in cycle order.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 
+#: The book's matplotlib ``rcParams``, applied by :func:`use_style`.
 STYLE: dict[str, Any] = {
     "figure.figsize": (6.4, 4.0),
     "figure.dpi": 100,
@@ -100,7 +101,7 @@ def _check_color(color: Any, name: str = "color", *, optional: bool = True) -> N
         raise ValueError(f"{name} must be a matplotlib colour such as '#0072B2' or 'C1', got {color!r:.40}")
 
 
-#: The book's one error-band convention: mean ± BAND standard deviations over independent trials
+#: The book's one error-band convention, mean ± BAND standard deviations over independent trials
 #: (the spread of a single run, not the uncertainty of the mean, which is std / sqrt(trials)).
 BAND = 1.0
 

@@ -22,6 +22,7 @@ from .zipf import zipf
 
 __all__ = ["population_dynamics", "DynamicsResult", "POPULATION_OPTIMIZERS"]
 
+#: The updates :func:`population_dynamics` compares (GD, sign-GD and normalized GD).
 POPULATION_OPTIMIZERS = ("gd", "signgd", "ngd")
 
 

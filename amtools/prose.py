@@ -23,6 +23,7 @@ import torch
 
 __all__ = ["glue", "number", "KEY_PATTERN"]
 
+#: What a glue key must match, lower-case words and digits joined by hyphens.
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 

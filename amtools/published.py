@@ -54,7 +54,7 @@ class PublishedCurve:
 
     @property
     def se(self) -> torch.Tensor:
-        """Standard error of the mean: ``std / sqrt(seeds)``."""
+        """Standard error of the mean, ``std / sqrt(seeds)``."""
         return self.std / math.sqrt(self.seeds)
 
 

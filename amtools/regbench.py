@@ -46,14 +46,14 @@ __all__ = ["LETTERS", "SEP", "PAD", "VOCAB", "SEP_ID", "PAD_ID", "IGNORE", "N_LE
            "scored_mask", "valid_mask", "true_distribution", "accuracy", "total_variation",
            "encode", "decode"]
 
-LETTERS = "abcdefghijklmnopqr"
-SEP = "|"
-PAD = "."
-N_LETTERS = 18
-VOCAB = 20
-SEP_ID = 18
-PAD_ID = 19
-IGNORE = -100            # the ignored target (torch cross_entropy's ignore_index)
+LETTERS = "abcdefghijklmnopqr"  #: the letters, ids 0-17
+SEP = "|"  #: the separator
+PAD = "."  #: the pad
+N_LETTERS = 18  #: number of letters
+VOCAB = 20  #: vocabulary size (the letters, the separator and the pad)
+SEP_ID = 18  #: id of the separator
+PAD_ID = 19  #: id of the pad
+IGNORE = -100            #: the ignored target (torch cross_entropy's ignore_index)
 _CHARS = LETTERS + SEP + PAD
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import platform
 import random
+import sys
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -23,7 +24,9 @@ from ._validate import as_bool, as_choice, as_device, as_int
 __all__ = ["setup", "Setup", "seed_everything", "pick_device", "environment_stamp",
            "reproducibility_line", "footer", "PROFILES", "PROFILE_VARIABLE"]
 
+#: The size profiles that Setup.pick chooses between.
 PROFILES = ("default", "paper")
+#: The environment variable that selects the profile.
 PROFILE_VARIABLE = "AMTOOLS_PROFILE"
 T = TypeVar("T")
 
@@ -165,8 +168,12 @@ def setup(seed: int = 0, *, profile: str | None = None, device: str | torch.devi
     if not quiet:
         print(environment_stamp(seed, dev, profile))
         if dev.type == "cpu":
-            print("Running on the CPU (fine for the default profile). On Colab, "
-                  "Runtime > Change runtime type > GPU speeds up AMTOOLS_PROFILE=paper runs.")
+            if "google.colab" in sys.modules:   # a Colab CPU runtime: one line with the fix
+                print("Colab CPU runtime (fine for the default profile). For a GPU: "
+                      "Runtime > Change runtime type > T4 GPU, then Runtime > Run all.")
+            else:
+                print("Running on the CPU (fine for the default profile). On Colab, "
+                      "Runtime > Change runtime type > GPU speeds up AMTOOLS_PROFILE=paper runs.")
     return Setup(seed=seed, device=dev, profile=profile, generator=gen)
 
 

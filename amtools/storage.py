@@ -44,6 +44,7 @@ from .zipf import sample_tokens, token_counts, zipf
 
 __all__ = ["error_grid", "storage_weights", "SCHEMES"]
 
+#: The storage schemes of the module docstring, in the book's order.
 SCHEMES = ("fill", "frequency", "power", "threshold")
 GRID_EMBEDDINGS = ("gaussian", "sphere")
 Top = Union[int, Callable[[int], int], None]

@@ -40,13 +40,14 @@ __all__ = ["Story", "Corpus", "make_corpus", "name_continuation_mask", "story_ba
            "pseudo_name", "CONSONANTS", "VOWELS", "OPENINGS", "TEMPLATES", "OOD_OPENINGS", "OOD_TEMPLATES",
            "SPLITS", "SENTENCES", "IGNORE"]
 
-CONSONANTS = "bdfgklmnprstvz"      # 14
-VOWELS = "aeiou"                   # 5
-SENTENCES = 6                      # template sentences per story (after the opening)
-SPLITS = ("train", "validation", "ood")
-IGNORE = -100
+CONSONANTS = "bdfgklmnprstvz"      #: the 14 consonants of the pseudo-names
+VOWELS = "aeiou"                   #: the 5 vowels of the pseudo-names
+SENTENCES = 6                      #: template sentences per story (after the opening)
+SPLITS = ("train", "validation", "ood")  #: the splits of a :class:`Corpus`
+IGNORE = -100  #: the ignored target (torch cross_entropy's ignore_index)
 
 # ---------------------------------------------------------------------------- train / validation grammar
+#: Opening phrases of the train and validation stories.
 OPENINGS = (
     "Once upon a time, there was a {kindA} named {A} and a {kindB} named {B}.",
     "One sunny morning, a {kindA} called {A} met a {kindB} called {B}.",
@@ -57,6 +58,7 @@ OPENINGS = (
     "Every summer, {A} the {kindA} visited a {kindB} named {B}.",
     "Not long ago, a {kindA} named {A} made friends with a {kindB} named {B}.",
 )
+#: Sentence templates of the train and validation stories.
 TEMPLATES = (
     "{A} gave the {thing} to {B}.",
     "{B} smiled at {A} and said hello.",
@@ -91,6 +93,7 @@ LEXICON["kindB"] = LEXICON["kindA"]
 LEXICON["animal"] = LEXICON["kindA"]
 
 # ---------------------------------------------------------------------------- out-of-distribution grammar
+#: Opening phrases of the out-of-distribution split.
 OOD_OPENINGS = (
     "{P} is a {size} {town} on the {side} bank of the {water}.",
     "{P} is a {size} {town} in the {side} hills, founded by {Q}.",
@@ -99,6 +102,7 @@ OOD_OPENINGS = (
     "The {town} of {P} lies between two {water}s.",
     "{Q} is remembered as the founder of {P}, a {size} {town}.",
 )
+#: Sentence templates of the out-of-distribution split.
 OOD_TEMPLATES = (
     "It was founded by {Q}, a {job} from the {side}.",
     "The people of {P} grow {crop} and keep {herd}.",

@@ -28,11 +28,13 @@ from .zipf import sample_tokens, zipf
 __all__ = ["TrainResult", "train_memory", "population_error", "layer_norm",
            "MODELS", "OPTIMIZERS", "LN_EPS", "ADAM_EPS"]
 
+#: The values of ``model`` that :func:`train_memory` accepts.
 MODELS = ("matrix", "learnable", "exponential")
+#: The values of ``optimizer`` that :func:`train_memory` accepts.
 OPTIMIZERS = ("sgd", "signgd", "adam", "ngd")
 INITS = ("random", "zero")
-LN_EPS = 1e-6     # the official LN: z / sqrt(||z||^2 + 1e-6)
-ADAM_EPS = 1e-8   # torch.optim.Adam's default eps, part of the sign-GD update g / (|g| + eps)
+LN_EPS = 1e-6     #: the official LN is ``z / sqrt(||z||^2 + 1e-6)``
+ADAM_EPS = 1e-8   #: torch.optim.Adam's default eps, part of the sign-GD update ``g / (|g| + eps)``
 ADAM_BETAS = (0.9, 0.999)
 
 

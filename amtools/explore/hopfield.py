@@ -46,7 +46,7 @@ class HopfieldView:
 
     @property
     def K(self) -> int:
-        """Number of stored patterns at the point: ``max(1, round(load * N))``."""
+        """Number of stored patterns at the point, ``max(1, round(load * N))``."""
         return max(1, round(self.load * self.N))
 
     @property

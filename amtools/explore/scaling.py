@@ -22,9 +22,9 @@ __all__ = ["SCALING_SCHEMES", "ScalingView", "scaling_view", "plot_scaling_view"
 
 #: Schemes of the scaling explorer; ``"threshold"`` keeps the ``d // 8`` most frequent seen inputs.
 SCALING_SCHEMES = ("threshold", "fill", "frequency")
-#: Cap on ``trials * max(T, 10^4)``, the tokens :func:`scaling_view` samples (16 bytes each: 1.6 GB).
+#: Cap on ``trials * max(T, 10^4)``, the tokens :func:`scaling_view` samples (16 bytes each, 1.6 GB).
 MAX_SAMPLES = 10**8
-#: Cap on the floats of the embeddings and scores of one :func:`scaling_view` (4 bytes each: 1 GB).
+#: Cap on the floats of the embeddings and scores of one :func:`scaling_view` (4 bytes each, 1 GB).
 MAX_EMBEDDING_ENTRIES = 2**28
 
 
