@@ -17,7 +17,7 @@ from .runtime import Setup, environment_stamp, footer, pick_device, reproducibil
 from .theory import (argmax_error, balanced_dimension, data_exponent, distinct_asymptotic,
                      expected_distinct, power_exponent, predicted_error, signal_to_noise,
                      threshold_exponent, unseen_mass, unseen_mass_asymptotic, zipf_constant)
-from .prose import glue
+from .prose import glue, glued
 from .published import PublishedCurve, published_grid, published_settings
 from . import exercises, explore, hopfield, lm_training, models, mosaics, plotting, regbench, stories
 from .training import (TrainResult, layer_norm, population_error, train_memory)
@@ -37,7 +37,7 @@ __all__ = [
     "distinct_asymptotic", "signal_to_noise", "data_exponent", "threshold_exponent",
     "power_exponent", "balanced_dimension", "argmax_error", "predicted_error",
     "CheckFailed", "check_close", "check_exponent", "check_less", "check_between", "check_true",
-    "check_within_spread", "check_identity", "glue", "exercises",
+    "check_within_spread", "check_identity", "glue", "glued", "exercises",
     "train_memory", "TrainResult", "population_error", "layer_norm",
     "sgd_map", "sgd_iterates", "q_gamma", "approx_sgd", "approx_error", "ApproxResult",
     "population_dynamics", "DynamicsResult",

@@ -16,12 +16,13 @@ from __future__ import annotations
 import math
 import re
 from numbers import Integral, Real
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import torch
 
-__all__ = ["glue", "number", "KEY_PATTERN"]
+__all__ = ["glue", "glued", "number", "KEY_PATTERN", "GLUED_NAME"]
 
 #: What a glue key must match, lower-case words and digits joined by hyphens.
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -74,6 +75,45 @@ def number(value: Any, digits: int = 2) -> str:
     return text.replace("-", "−", 1) if text.startswith("-") else text
 
 
+#: The name of the dict, in the notebook's own namespace, that holds the values glued in this kernel.
+#: JupyterLab pastes them: tools/lab.py turns {glue:text}`key:spec` into {eval}`am.glued("key", "spec")`
+#: in its scratch copies. amtools itself keeps no state: the dict lives with the notebook's variables.
+GLUED_NAME = "_amtools_glued"
+
+
+def _user_namespace() -> dict | None:
+    """The running IPython kernel's user namespace, or None outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return None if shell is None else shell.user_ns
+
+
+def glued(key: str, spec: str = "", *, values: Mapping[str, Any] | None = None) -> str:
+    """The text ``{glue:text}`key:spec``` pastes: ``format(value, spec)`` of the value glued as ``key``.
+
+    Reads the values :func:`glue` recorded in this IPython kernel (or ``values``, a mapping from keys
+    to values, when given); a key not glued yet is a ``KeyError``.
+    """
+    if not isinstance(key, str):
+        raise TypeError(f"key must be a string, got {type(key).__name__}")
+    if not isinstance(spec, str):
+        raise TypeError(f"spec must be a format spec string, got {type(spec).__name__}")
+    if values is None:
+        ns = _user_namespace()
+        values = {} if ns is None else ns.get(GLUED_NAME, {})
+    elif not isinstance(values, Mapping):
+        raise TypeError(f"values must be a mapping from glue keys to values, got {type(values).__name__}")
+    if key not in values:
+        raise KeyError(f"nothing glued as {key!r} yet: run the cell that calls am.glue({key!r}, ...)")
+    try:
+        return format(values[key], spec)
+    except ValueError as err:
+        raise ValueError(f"spec {spec!r} does not apply to {key!r} = {values[key]!r}: {err}") from None
+
+
 def glue(key: str, value: Any) -> None:
     """Make ``value`` (a number or a short string) available to the prose as ``{glue:text}`key```.
 
@@ -85,6 +125,9 @@ def glue(key: str, value: Any) -> None:
     if not KEY_PATTERN.match(key):
         raise ValueError(f"key must be lower-case and hyphenated (e.g. 'zipf-unseen-c2'), got {key!r}")
     value = _plain(value, "value")
+    ns = _user_namespace()
+    if ns is not None:
+        ns.setdefault(GLUED_NAME, {})[key] = value
     try:
         from myst_nb import glue as myst_glue
     except ImportError:  # Colab or a bare kernel: nothing to paste into

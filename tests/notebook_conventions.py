@@ -1,12 +1,14 @@
 """The book's notebook conventions, in one place (used by the tests and `make sync-notebooks`).
 
 - chapters are ``book/<hyphenated-name>.ipynb``, outputs stripped, kernelspec ``python3``;
-- cell 1 is the guarded Colab install cell built from ``_config.yml``'s repository url and branch,
-  tagged ``hide-cell``;
+- cell 1 is the guarded Colab install cell: it installs the tagged release ``v<amtools.__version__>``
+  from ``_config.yml``'s repository url (never a branch: ``repository.branch`` is where the Colab
+  editions live), tagged ``hide-cell``;
+- ``metadata`` carries Colab's GPU request (``COLAB_METADATA``);
 - cell 2 calls ``amtools.setup(...)``;
 - ``metadata.amtools.budget_seconds`` is the chapter's CPU budget (default 90 s).
 
-Run ``python tests/notebook_conventions.py --sync`` to rewrite every notebook's install cell.
+Run ``make sync-notebooks`` (``tools/stamp_notebooks.py``) to stamp every notebook with them.
 """
 
 from __future__ import annotations
@@ -23,24 +25,33 @@ BOOK = ROOT / "book"
 DEFAULT_BUDGET = 90.0
 INSTALL_TAG = "hide-cell"
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*\.ipynb$")
+COLAB_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
 
 
 def load_config() -> dict:
     return yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
+def amtools_version() -> str:
+    """``amtools.__version__``, read from the source (no import)."""
+    text = (ROOT / "amtools" / "__init__.py").read_text()
+    match = re.search(r'^__version__\s*=\s*"([^"]+)"', text, re.M)
+    if not match:
+        raise RuntimeError("amtools/__init__.py defines no __version__ = \"...\"")
+    return match.group(1)
+
+
 def install_spec(config: dict | None = None) -> str:
-    """pip requirement that installs amtools from the book's repository at its branch."""
+    """pip requirement that installs the tagged release ``v<amtools.__version__>`` from the book's repository."""
     config = config or load_config()
-    repo = config["repository"]
-    url = repo["url"].rstrip("/")
-    return f"amtools @ git+{url}@{repo.get('branch', 'main')}"
+    url = config["repository"]["url"].rstrip("/")
+    return f"amtools @ git+{url}@v{amtools_version()}"
 
 
 def install_cell_source(config: dict | None = None) -> str:
     return (
-        "# Colab only: install amtools from the book's repository. Does nothing elsewhere\n"
-        "# (locally, `make book` or `pip install -e .` has already installed it).\n"
+        f"# Colab only: install amtools {amtools_version()}, a tagged release, from the book's repository.\n"
+        "# Does nothing elsewhere (locally, `make book` or `pip install -e .` has already installed it).\n"
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
@@ -85,21 +96,11 @@ def toc_files() -> list[str]:
 
 
 def sync() -> int:
-    source = install_cell_source()
-    changed = 0
-    for path in notebooks():
-        nb = read(path)
-        cell = nb["cells"][0]
-        if cell_source(cell) != source or INSTALL_TAG not in cell.get("metadata", {}).get("tags", []):
-            cell["source"] = source
-            cell.setdefault("metadata", {}).setdefault("tags", [])
-            if INSTALL_TAG not in cell["metadata"]["tags"]:
-                cell["metadata"]["tags"].append(INSTALL_TAG)
-            path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
-            changed += 1
-            print(f"updated {path.relative_to(ROOT)}")
-    print(f"{changed} notebook(s) updated")
-    return 0
+    """Stamp every notebook (install cell, tags, Colab metadata): ``tools/stamp_notebooks.py``."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from stamp_notebooks import main as stamp
+
+    return stamp([])
 
 
 if __name__ == "__main__":

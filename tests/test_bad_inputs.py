@@ -619,6 +619,9 @@ def _specs() -> list[Spec]:
              dict(name=NAMES_BAD, value=CHECK_NUMBERS, target=CHECK_NUMBERS,
                   rtol=_reals(0.0, strict=True, extra=(0.5,)))),
         # ------------------------------------------------------------------ prose
+        Spec(am.glued, lambda: dict(key="zipf-x", spec=".2f", values={"zipf-x": 1.0}),
+             dict(key=st.sampled_from([None, 1, b"k", ["k"]]), spec=st.sampled_from([None, 2, b".2f", "d"]),
+                  values=st.sampled_from([1, "zipf-x", [("zipf-x", 1.0)]]))),
         Spec(am.glue, lambda: dict(key="zipf-x", value=1.0),
              dict(key=st.sampled_from([None, 3, "Zipf", "", "a b", "zipf_x", b"zipf-x", True, "-zipf"]),
                   value=st.sampled_from([None, math.nan, math.inf, -math.inf, True, 1j, [1.0], torch.zeros(2), {},

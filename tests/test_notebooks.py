@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from notebook_conventions import (BOOK, INSTALL_TAG, NAME_PATTERN, ROOT, budget_seconds, cell_source,
-                                  install_cell_source, notebooks, read, toc_files)
+from notebook_conventions import (BOOK, COLAB_METADATA, INSTALL_TAG, NAME_PATTERN, ROOT, amtools_version,
+                                  budget_seconds, cell_source, install_cell_source, notebooks, read,
+                                  toc_files)
 
 NOTEBOOKS = notebooks()
 IDS = [p.name for p in NOTEBOOKS]
@@ -45,6 +46,26 @@ def test_first_cell_is_guarded_colab_install(path: Path) -> None:
         f"{path.name}: cell 1 must be the guarded install cell built from _config.yml "
         "(run `make sync-notebooks`)")
     assert INSTALL_TAG in cell.get("metadata", {}).get("tags", []), f"{path.name}: tag cell 1 {INSTALL_TAG}"
+    assert f'@v{amtools_version()}"' in cell_source(cell), f"{path.name}: install the tagged release"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_colab_gpu_metadata(path: Path) -> None:
+    meta = read(path)["metadata"]
+    assert meta.get("accelerator") == COLAB_METADATA["accelerator"], f"{path.name}: run `make sync-notebooks`"
+    colab = meta.get("colab", {})
+    assert {k: colab.get(k) for k in COLAB_METADATA["colab"]} == COLAB_METADATA["colab"], (
+        f"{path.name}: Colab metadata must ask for a T4 GPU (run `make sync-notebooks`)")
+
+
+def test_stamp_script_check_passes() -> None:
+    """tools/stamp_notebooks.py --check: every notebook is stamped (the script's own idempotence check)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "stamp_notebooks.py"), "--check"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

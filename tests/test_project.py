@@ -8,7 +8,7 @@ import tomllib
 import yaml
 
 import amtools
-from notebook_conventions import ROOT, install_spec, load_config
+from notebook_conventions import ROOT, amtools_version, install_spec, load_config
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
@@ -61,7 +61,7 @@ def test_config_builds_strictly_and_has_colab_repository() -> None:
     assert config["execute"]["allow_errors"] is False
     assert config["repository"]["url"].startswith("https://github.com/")
     assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
-    assert install_spec(config).endswith(f"@{config['repository']['branch']}")
+    assert install_spec(config).endswith(f"@v{amtools_version()}")
     for ext in ("sphinx_exercise", "sphinx_proof"):
         assert ext in config["sphinx"]["extra_extensions"]
 

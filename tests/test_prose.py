@@ -98,3 +98,41 @@ def test_glue_rejects_odd_numbers_naming_value(value, error) -> None:
 def test_glue_rejects_non_string_keys(key) -> None:
     with pytest.raises(TypeError, match="key"):
         am.glue(key, 1.0)
+
+
+def test_glued_pastes_what_glue_recorded_in_the_kernel_namespace(monkeypatch):
+    ns: dict = {}
+    monkeypatch.setattr(prose, "_user_namespace", lambda: ns)
+    _captured(monkeypatch)
+    am.glue("lab-ratio", torch.tensor(1.23456))
+    am.glue("lab-count", np.int64(200))
+    assert ns[prose.GLUED_NAME] == {"lab-ratio": pytest.approx(1.23456), "lab-count": 200}
+    assert am.glued("lab-ratio", ".2f") == "1.23"
+    assert am.glued("lab-count") == "200"
+    am.glue("lab-ratio", 2.5)                       # a re-run replaces the value
+    assert am.glued("lab-ratio", ".1f") == "2.5"
+
+
+def test_glued_names_a_key_not_glued_yet_and_a_spec_that_does_not_apply(monkeypatch):
+    monkeypatch.setattr(prose, "_user_namespace", lambda: {prose.GLUED_NAME: {"k": "text"}})
+    with pytest.raises(KeyError, match="other"):
+        am.glued("other")
+    with pytest.raises(ValueError, match="spec"):
+        am.glued("k", ".2f")
+
+
+def test_glue_keeps_no_state_in_amtools_outside_a_kernel(monkeypatch):
+    monkeypatch.setattr(prose, "_user_namespace", lambda: None)
+    _captured(monkeypatch)
+    am.glue("lab-none", 1.0)
+    with pytest.raises(KeyError):
+        am.glued("lab-none")
+
+
+def test_glued_in_a_real_ipython_shell():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.run_cell("import amtools as am\nam.glue('lab-shell', 0.5)\ntext = am.glued('lab-shell', '.3f')",
+                   store_history=False).raise_error()
+    assert shell.user_ns["text"] == "0.500"
