@@ -120,6 +120,8 @@ def test_roles_and_directives_convert() -> None:
     assert conv.convert("{cite:t}`hutter2021learning`") == "Hutter (2021)"
     assert conv.convert("{eq}`eq-zipf`") == f"[(eq-zipf)]({base}book/zipf-data.html#equation-eq-zipf)"
     assert conv.convert("{doc}`finite-data`").startswith("[Finite data")
+    assert conv.convert("{term}`storage scheme`") == f"[storage scheme]({base}book/glossary.html)"
+    assert conv.convert("{term}`schemes <storage scheme>`") == f"[schemes]({base}book/glossary.html)"
     math = conv.convert("```{math}\n:label: eq-x\na = b\n```")
     assert math == "$$\na = b\n\\tag{eq-x}\n$$"
     assert conv.convert("$$ a = b $$ (eq-y)") == "$$ a = b\n\\tag{eq-y}\n$$"

@@ -1,7 +1,8 @@
 """The course-text conventions of every chapter (CONTRIBUTING.md, "Chapters" and "Writing").
 
-- an "At a glance" box after the title (objectives, prerequisites, time) and a "Take-aways" section
-  with one bullet per objective;
+- an "At a glance" box after the title (objectives, prerequisites, time); the chapter ends, after its
+  exercises, with "Key take-aways" (one bullet per objective), "Going further" (papers, later chapters,
+  an extension to try), a "Next" link and a last code cell ``am.footer(env)``;
 - every exercise title ends with a difficulty and a kind, ``[★★ code]``; every coding exercise is a
   stub/solution/check triplet;
 - numbers in prose come from the code: every computed number is pasted with ``{glue:text}``, and
@@ -119,11 +120,29 @@ def test_opening_box_and_take_aways(path: Path) -> None:
     assert "**After this chapter you can**" in body and "**Before you start:**" in body
     assert re.search(r"\*\*Time:\*\* about \d+ min to read, \d+ min to run", body), f"{path.name}: state the time"
     text = "\n".join(cells)
-    take = re.search(r"^## Take-aways\n(.*?)(?=^## |\Z)", text, re.M | re.S)
-    assert take, f"{path.name}: end with a '## Take-aways' section"
+    take = re.search(r"^## Key take-aways\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert take, f"{path.name}: end with a '## Key take-aways' section"
     bullets = re.findall(r"^- ", take.group(1), re.M)
     assert len(bullets) == len(goals), f"{path.name}: one take-away per objective ({len(goals)}), found {len(bullets)}"
-    assert "**Next:**" in take.group(1), f"{path.name}: say what comes next ({{doc}} link)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_chapter_ending(path: Path) -> None:
+    """Exercises, then Key take-aways, then Going further and the Next link, then the footer cell."""
+    heads = re.findall(r"^## (.+?)\s*$", "\n".join(markdown(path)), re.M)
+    assert heads[-3:] == ["Exercises", "Key take-aways", "Going further"], (
+        f"{path.name}: the last sections must be Exercises, Key take-aways, Going further; found {heads[-3:]}")
+    text = "\n".join(markdown(path))
+    further = re.search(r"^## Going further\n(.*)\Z", text, re.M | re.S).group(1)
+    bullets = re.findall(r"^- (.*(?:\n  .*)*)", further, re.M)
+    assert len(bullets) >= 3, f"{path.name}: 'Going further' needs at least 3 bullets, found {len(bullets)}"
+    assert "{cite}`" in further, f"{path.name}: 'Going further' cites at least one paper ({{cite}})"
+    assert "{doc}`" in further, f"{path.name}: 'Going further' links the chapters that build on this one ({{doc}})"
+    assert re.search(r"^\*\*Next:\*\* .*\{doc\}`", further, re.M | re.S), (
+        f"{path.name}: end 'Going further' with '**Next:** {{doc}}`...`'")
+    last = read(path)["cells"][-1]
+    assert last["cell_type"] == "code" and cell_source(last).strip().startswith("am.footer("), (
+        f"{path.name}: the last cell is a code cell calling am.footer(env)")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

@@ -316,6 +316,8 @@ class Converter:
             return glue_text(body.strip(), self.glue)
         if name == "math":
             return f"${body}$"
+        if name == "term":                 # a glossary term: its words, linked to the online glossary
+            return f"[{text or target}]({self.page_url('book/glossary')})"
         return f"`{text or target}`"   # {func}, {code}, ...: the text as code
 
     def inline(self, text: str) -> str:
