@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import collections
 import re
 from pathlib import Path
 
@@ -106,6 +107,14 @@ def test_every_pasted_key_is_glued_in_the_chapter(path: Path) -> None:
     missing = sorted(pasted - glued)
     assert not missing, f"{path.name}: pasted but never glued (use am.glue(\"key\", value)): {missing}"
     assert pasted, f"{path.name}: no glued numbers at all"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_key_is_glued_from_two_places(path: Path) -> None:
+    """Two glue calls with one key paste whichever ran last (and fail the executed -W build)."""
+    calls = collections.Counter(re.findall(r"\bglue\(\s*[\"']([^\"']+)[\"']", code(path)))
+    twice = sorted(key for key, n in calls.items() if n > 1)
+    assert not twice, f"{path.name}: glued in two places: {twice}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
