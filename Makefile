@@ -61,7 +61,7 @@ book: $(STAMP) $(VENDOR_STAMP)
 
 # Unit tests, notebook hygiene and every notebook (nbval, lax: any exception fails) in one pytest run,
 # so tests/conftest.py times each notebook against its budget; then the structural -W build.
-test: $(STAMP)
+test: $(STAMP) $(VENDOR_STAMP)
 	$(BIN)/python -m pytest tests book --nbval-lax --nbval-current-env
 	$(MAKE) check-build
 	$(MAKE) lint-workflows
