@@ -70,17 +70,22 @@ def _profile_from_env(profile: str | None) -> str:
     return as_choice(profile, "profile", PROFILES)
 
 
+def _run_identity(seed: int, device: str | torch.device, profile: str) -> tuple[int, torch.device, str]:
+    """``(seed, device, profile)`` checked: what both one-line stamps print."""
+    seed = as_int(seed, "seed", minimum=0)
+    dev = as_device(device, "device")
+    if dev is None:
+        raise TypeError("device must be a str or torch.device, got None")
+    if not isinstance(profile, str):
+        raise TypeError(f"profile must be a string, got {type(profile).__name__}")
+    return seed, dev, as_choice(profile, "profile", PROFILES)
+
+
 def environment_stamp(seed: int, device: torch.device, profile: str) -> str:
     """One line that identifies the run: package versions, device, seed, profile."""
     from . import __version__
 
-    seed = as_int(seed, "seed", minimum=0)
-    device = as_device(device, "device")
-    if device is None:
-        raise TypeError("device must be a str or torch.device, got None")
-    if not isinstance(profile, str):
-        raise TypeError(f"profile must be a string, got {type(profile).__name__}")
-    profile = as_choice(profile, "profile", PROFILES)
+    seed, device, profile = _run_identity(seed, device, profile)
     return (f"amtools {__version__} | torch {torch.__version__} | numpy {np.__version__} | "
             f"python {platform.python_version()} | device {device} | seed {seed} | profile {profile}")
 
@@ -104,13 +109,7 @@ def reproducibility_line(seed: int, device: str | torch.device, profile: str) ->
     """The one-line footer of a chapter: amtools version, commit, device, seed, profile."""
     from . import __version__
 
-    seed = as_int(seed, "seed", minimum=0)
-    dev = as_device(device, "device")
-    if dev is None:
-        raise TypeError("device must be a str or torch.device, got None")
-    if not isinstance(profile, str):
-        raise TypeError(f"profile must be a string, got {type(profile).__name__}")
-    profile = as_choice(profile, "profile", PROFILES)
+    seed, dev, profile = _run_identity(seed, device, profile)
     return (f"Reproducibility: amtools {__version__} · commit {_commit()} · device {dev} · "
             f"seed {seed} · profile {profile}")
 
