@@ -133,6 +133,9 @@ def start_server(scratch: Path, port: int, token: str, log: Path,
     env["JUPYTERLAB_WORKSPACES_DIR"] = str(scratch / ".lab-workspaces")
     env["JUPYTER_RUNTIME_DIR"] = str(scratch / ".runtime")
     env.pop("JUPYTER_TOKEN", None)
+    # Figures must render inline as a student sees them: a non-interactive backend inherited from the
+    # caller (the test suite's MPLBACKEND=Agg) would make every plt.show() display nothing.
+    env.pop("MPLBACKEND", None)
     env.update(env_extra or {})
     write_settings(scratch / ".lab-settings")
     cmd = lab.lab_command(scratch, extra)
