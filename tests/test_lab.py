@@ -232,11 +232,6 @@ def test_glue_roles_become_inline_expressions(tmp_path: Path) -> None:
     text = "over {glue:text}`model-trials` draws, slope {glue:text}`model-slope-avg:.2f`; $x$ {eq}`e`"
     assert lab.eval_glue(text) == ('over {eval}`am.glued("model-trials", "")` draws, slope '
                                    '{eval}`am.glued("model-slope-avg", ".2f")`; $x$ {eq}`e`')
-    prose = tmp_path / "prose.py"
-    prose.write_text("def glue(key, value):\n    pass\n")
-    assert not lab.amtools_has_glued(prose)
-    prose.write_text("def glued(key, spec=''):\n    return ''\n")
-    assert lab.amtools_has_glued(prose)
     nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": text}], "metadata": {}}
     for glue, expected in ((False, text), (True, lab.eval_glue(text))):
         path = tmp_path / "c.ipynb"

@@ -44,14 +44,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lab  # noqa: E402  (tools/lab.py: the scratch copy and the `jupyter lab` command line)
+from check_site import CHROMIUM_ARGS  # noqa: E402  (one set of flags for Debian's headless Chromium)
 
 ROOT = lab.ROOT
 SCRATCH = ROOT / "_build" / "check-lab"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 # One chapter with an explorer widget (about 20 s of cells) and one short chapter (about 20 s).
 DEFAULT_CHAPTERS = ("associative-memory-model", "zipf-data")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # MyST syntax that must never reach the reader as text: a directive fence, a role, a directive option.
 RAW_MYST = ("```{", "~~~{", "{doc}`", "{ref}`", "{cite}`", "{eq}`", "{math}`", "{prf:", "{glue",
             "{exercise", "{solution", "{numref}`", "{term}`", ":label:", ":class:", ":nonumber:")

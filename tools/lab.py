@@ -8,9 +8,10 @@ Usage (from the repository root; ``make lab`` runs it with ``$(LAB_ARGS)``)::
 The chapters ``book/*.ipynb`` (and ``book/references.bib``, which the notebooks' ``{cite}`` roles
 point at) are copied into ``_build/lab/``, and ``jupyter lab`` from the same interpreter (the venv)
 is started there on 127.0.0.1. In the copies, solution and hidden-input cells are folded as in the
-book (``tools/lab_metadata.py``), and, when ``amtools`` provides ``am.glued``, each
-``{glue:text}`key``` becomes ``{eval}`am.glued("key", "")```, which jupyterlab-myst fills in with
-the value when Run All reaches the markdown cell (Lab has no glue renderer: it shows the bare key). Lab autosaves outputs and writes its ``.ipynb_checkpoints`` next to
+book (``tools/lab_metadata.py``), and each ``{glue:text}`key``` becomes
+``{eval}`am.glued("key", "")```, which jupyterlab-myst fills in with the value when Run All reaches
+the markdown cell (Lab has no glue renderer: it shows the bare key). Lab autosaves outputs and writes
+its ``.ipynb_checkpoints`` next to
 the copies, never into ``book/``, so ``git status`` stays clean however the chapters are used.
 
 A chapter already in the scratch directory is the student's work and is kept: only missing files
@@ -22,7 +23,6 @@ argument is passed to ``jupyter lab`` (e.g. ``--no-browser --port 8899``).
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import os
 import re
@@ -43,15 +43,6 @@ EXTRA_FILES = ("references.bib",)
 # `{glue:text}`key:spec`` (myst-nb) has no renderer in Lab; jupyterlab-myst evaluates `{eval}`expr``
 # in the kernel when the markdown cell runs (Run All runs it), so the copies ask amtools for the value.
 GLUE_ROLE = re.compile(r"\{glue(?::text)?\}`([a-z0-9]+(?:-[a-z0-9]+)*)(?::([^`]*))?`")
-
-
-def amtools_has_glued(prose: Path = ROOT / "amtools" / "prose.py") -> bool:
-    """Whether ``amtools.prose`` defines ``glued(key, spec)`` (the kernel-side record of glued values)."""
-    try:
-        tree = ast.parse(prose.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError):
-        return False
-    return any(isinstance(node, ast.FunctionDef) and node.name == "glued" for node in tree.body)
 
 
 def eval_glue(source: str) -> str:
@@ -97,7 +88,6 @@ def copy_chapters(dest: Path = SCRATCH, *, fresh: bool = False,
     dest.mkdir(parents=True, exist_ok=True)
     copied: list[Path] = []
     kept: list[Path] = []
-    glue = amtools_has_glued()
     for src in sources(book):
         target = dest / src.name
         if target.exists() and not fresh:
@@ -105,7 +95,7 @@ def copy_chapters(dest: Path = SCRATCH, *, fresh: bool = False,
             continue
         shutil.copyfile(src, target)
         if target.suffix == ".ipynb":
-            lab_edition(target, glue=glue)
+            lab_edition(target, glue=True)
         copied.append(target)
     return copied, kept
 
