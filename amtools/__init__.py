@@ -19,7 +19,7 @@ from .theory import (argmax_error, balanced_dimension, data_exponent, distinct_a
                      threshold_exponent, unseen_mass, unseen_mass_asymptotic, zipf_constant)
 from .prose import glue, glued
 from .published import PublishedCurve, published_grid, published_settings
-from . import exercises, explore, hopfield, lm_training, models, mosaics, plotting, regbench, stories
+from . import exercises, explore, hopfield, lm_training, models, mosaics, paper_grid, plotting, regbench, stories, sweep
 from .training import (TrainResult, layer_norm, population_error, train_memory)
 from .approximation import ApproxResult, approx_error, approx_sgd, q_gamma, sgd_iterates, sgd_map
 from .population import DynamicsResult, population_dynamics

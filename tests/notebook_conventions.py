@@ -41,21 +41,28 @@ def amtools_version() -> str:
     return match.group(1)
 
 
-def install_spec(config: dict | None = None) -> str:
-    """pip requirement that installs the tagged release ``v<amtools.__version__>`` from the book's repository."""
+def install_spec(config: dict | None = None, extras: tuple[str, ...] = ()) -> str:
+    """pip requirement that installs the tagged release ``v<amtools.__version__>`` from the book's
+    repository, with the optional ``extras`` of amtools a notebook needs (e.g. ``("sweep",)``)."""
     config = config or load_config()
     url = config["repository"]["url"].rstrip("/")
-    return f"amtools @ git+{url}@v{amtools_version()}"
+    name = f"amtools[{','.join(extras)}]" if extras else "amtools"
+    return f"{name} @ git+{url}@v{amtools_version()}"
 
 
-def install_cell_source(config: dict | None = None) -> str:
+def notebook_extras(nb: dict) -> tuple[str, ...]:
+    """The amtools extras a notebook installs on Colab: its metadata ``amtools.extras`` (default none)."""
+    return tuple(nb.get("metadata", {}).get("amtools", {}).get("extras", ()))
+
+
+def install_cell_source(config: dict | None = None, extras: tuple[str, ...] = ()) -> str:
     return (
         f"# Colab only: install amtools {amtools_version()}, a tagged release, from the book's repository.\n"
         "# Does nothing elsewhere (locally, `make book` or `pip install -e .` has already installed it).\n"
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
-        f'    %pip install --quiet "{install_spec(config)}"'
+        f'    %pip install --quiet "{install_spec(config, extras)}"'
     )
 
 

@@ -32,7 +32,7 @@ import amtools_usage as usage  # noqa: E402
 # The public modules the page has one section for (the list), by import name.
 PUBLIC_MODULES = ["zipf", "embeddings", "memory", "storage", "theory", "fitting", "checks", "prose", "plotting",
                   "runtime", "training", "approximation", "population", "published", "hopfield", "mosaics",
-                  "models", "lm_training", "regbench", "stories", "explore", "exercises"]
+                  "models", "lm_training", "regbench", "stories", "sweep", "paper_grid", "explore", "exercises"]
 _DIRECTIVE = re.compile(r"^\.\. (auto\w+):: (\S+)\s*$")
 _OPTION = re.compile(r"^\s+:([\w-]+):\s*(.*)$")
 

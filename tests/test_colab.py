@@ -17,7 +17,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from notebook_conventions import COLAB_METADATA, ROOT, cell_source, install_cell_source, notebooks
+from notebook_conventions import COLAB_METADATA, ROOT, cell_source, install_cell_source, notebook_extras, notebooks
 
 sys.path.insert(0, str(ROOT / "tools"))
 
@@ -216,7 +216,7 @@ def test_stamp_script_is_idempotent(tmp_path: Path) -> None:
     for path, original in zip(copies, notebooks()[:3]):
         nb, before = json.loads(path.read_text()), json.loads(original.read_text())
         assert nb["metadata"]["accelerator"] == "GPU" and nb["metadata"]["colab"]["gpuType"] == "T4"
-        assert cell_source(nb["cells"][0]) == install_cell_source()
+        assert cell_source(nb["cells"][0]) == install_cell_source(extras=notebook_extras(before))
         assert [cell_source(c) for c in nb["cells"][1:]] == [cell_source(c) for c in before["cells"][1:]]
 
 

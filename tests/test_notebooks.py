@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from notebook_conventions import (BOOK, COLAB_METADATA, INSTALL_TAG, NAME_PATTERN, ROOT, amtools_version,
-                                  budget_seconds, cell_source, install_cell_source, notebooks, read,
+                                  budget_seconds, cell_source, install_cell_source, notebook_extras, notebooks, read,
                                   toc_files)
 
 NOTEBOOKS = notebooks()
@@ -40,9 +40,10 @@ def test_kernelspec_python3(path: Path) -> None:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_first_cell_is_guarded_colab_install(path: Path) -> None:
-    cell = read(path)["cells"][0]
+    nb = read(path)
+    cell = nb["cells"][0]
     assert cell["cell_type"] == "code"
-    assert cell_source(cell) == install_cell_source(), (
+    assert cell_source(cell) == install_cell_source(extras=notebook_extras(nb)), (
         f"{path.name}: cell 1 must be the guarded install cell built from _config.yml "
         "(run `make sync-notebooks`)")
     assert INSTALL_TAG in cell.get("metadata", {}).get("tags", []), f"{path.name}: tag cell 1 {INSTALL_TAG}"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -30,6 +31,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
 CONSTRAINTS = ROOT / "tools" / "colab-constraints.txt"
 ENV_DIR = ROOT / "_build" / "colab-env"
 EDITIONS = ROOT / "_build" / "colab" / "book"
@@ -176,8 +178,11 @@ def main(argv: list[str] | None = None) -> int:
         run(pip + ["uninstall", "--quiet", "--yes", "amtools"])
         before = parse_freeze(run(pip + ["freeze"], capture=True))
         source = amtools_copy(env_dir / "amtools-src", args.source.resolve())
-        # What the install cell runs: %pip install --quiet "amtools @ git+<repository>@v<version>"
-        run(pip + ["install", "--quiet", source])
+        # What the install cells run: %pip install --quiet "amtools[<extras>] @ git+<repository>@v<version>",
+        # with the extras some chapters ask for (metadata amtools.extras): all of them, once.
+        extras = sorted({e for nb in BOOK.glob("*.ipynb")
+                         for e in json.loads(nb.read_text()).get("metadata", {}).get("amtools", {}).get("extras", ())})
+        run(pip + ["install", "--quiet", f"{source}[{','.join(extras)}]" if extras else source])
         after = parse_freeze(run(pip + ["freeze"], capture=True))
         timings.append(("amtools installed as the install cell does", time.perf_counter() - start))
         if changes := changed_pins(pins, before, after):

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from notebook_conventions import (COLAB_METADATA, INSTALL_TAG, cell_source,  # noqa: E402
+from notebook_conventions import (COLAB_METADATA, INSTALL_TAG, cell_source, notebook_extras,  # noqa: E402
                                   install_cell_source, notebooks)
 
 
@@ -59,12 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a notebook needs stamping")
     parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: book/*.ipynb)")
     args = parser.parse_args(argv)
-    source = install_cell_source()
     stale = []
     for path in args.paths or notebooks():
         text = path.read_text()
         try:
-            new = dump(stamped(json.loads(text), source))
+            nb = json.loads(text)
+            new = dump(stamped(nb, install_cell_source(extras=notebook_extras(nb))))
         except ValueError as err:
             print(f"{path}: {err}", file=sys.stderr)
             return 1

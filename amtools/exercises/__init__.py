@@ -27,15 +27,16 @@ from .memory_units import *  # noqa: F401,F403
 from .predictive_disentanglement import *  # noqa: F401,F403
 from .in_context_learning import *  # noqa: F401,F403
 from .tiny_language_model import *  # noqa: F401,F403
+from .reproducing_the_grid import *  # noqa: F401,F403
 from . import (adam_and_layernorm, associative_memory_model, beyond_scaling_laws, classical_hopfield,
                data_meets_capacity, dense_and_modern_hopfield, finite_data, finite_memory, in_context_learning,
-               kernel_regression_memories, learned_embeddings, memory_units, predictive_disentanglement, sgd_as_storage,
-               tiny_language_model, zipf_data)
+               kernel_regression_memories, learned_embeddings, memory_units, predictive_disentanglement,
+               reproducing_the_grid, sgd_as_storage, tiny_language_model, zipf_data)
 
 __all__ = ["ExerciseFailed", "Feedback"]
 for _module in (zipf_data, associative_memory_model, finite_data, finite_memory, data_meets_capacity,
                 sgd_as_storage, adam_and_layernorm, learned_embeddings, classical_hopfield,
                 dense_and_modern_hopfield, beyond_scaling_laws, kernel_regression_memories, memory_units,
-                predictive_disentanglement, in_context_learning, tiny_language_model):
+                predictive_disentanglement, in_context_learning, tiny_language_model, reproducing_the_grid):
     __all__ += list(_module.__all__)
 del _module
