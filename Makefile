@@ -19,11 +19,13 @@ CHROMIUM   ?= $(shell command -v chromium 2>/dev/null || command -v chromium-bro
 PY313      ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
 
 .PHONY: install book test unit notebooks check-build student bench mutation lab sync-notebooks clean help \
-        check-site check-lab check-colab-env colab autograder lint-workflows real-clients vendor
+        check-site check-lab check-colab-env colab autograder lint-workflows real-clients vendor \
+        published-grid
 
 help:
 	@echo "make book | make test | make student | make colab | make autograder | make bench | make mutation"
 	@echo "make lab | make check-site | make check-lab | make check-colab-env | make sync-notebooks | make clean"
+	@echo "make published-grid (download the paper's published runs; see README, Sweeps)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -102,6 +104,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_hopfield.py
 	$(BIN)/python benchmarks/bench_mosaics.py
 	$(BIN)/python benchmarks/bench_models.py
+	$(BIN)/python benchmarks/bench_sweep.py
 
 # Mutation testing of the result-computing modules (mutmut, the `dev` extra; not part of `make test`).
 # Settings in pyproject.toml [tool.mutmut]; the full log goes to _build/mutation.log, and
@@ -143,6 +146,12 @@ autograder: $(STAMP)
 	$(BIN)/python tools/otter_export.py --out _build/autograder
 
 # GitHub Actions workflows, checked by a maintained linter (zizmor) and against the workflow schema.
+# The paper's published runs (facebookresearch/pal finer_dim/all.jsonl.gz, CC BY-NC 4.0, not redistributed),
+# for readers who want the run-by-run comparison (amtools.paper_grid.read_published_runs): downloaded once
+# into data/published/ (git-ignored), sha256 pinned (tools/extract_published_grid.py). Needs the network.
+published-grid: $(STAMP)
+	$(BIN)/python tools/fetch_published_grid.py
+
 lint-workflows: $(STAMP)
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/zizmor --offline --persona pedantic .github/workflows

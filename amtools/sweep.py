@@ -232,7 +232,7 @@ def local_cluster(n_workers: int | None = None, *, threads_per_worker: int = 1) 
     dask = _need("dask")
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
         cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
-                                           processes=True, dashboard_address=None)
+                                           processes=True, dashboard_address=":0")
     return distributed.Client(cluster)
 
 
@@ -298,15 +298,17 @@ def run(fn: Callable[..., Any], grid: Mapping[str, Sequence[Any]] | Sequence[Map
         raise TypeError(f"progress must be a bool, got {type(progress).__name__}")
     distributed = _need("dask.distributed")
     _need("pyarrow.parquet")
+    if client is not None and not isinstance(client, distributed.Client):
+        raise TypeError(f"client must be a dask.distributed.Client, got {type(client).__name__}")
 
     start = time.perf_counter()
     done, bad = _scan(path)
     hashes = [config_hash(t) for t in tasks]
     wanted = set(hashes)
     for bad_file in bad:
-        if bad_file.stem in wanted:
+        if bad_file.stem in wanted:     # files of other sweeps sharing the store are left alone
             warnings.warn(f"{bad_file.name} is not a complete result file: recomputing it", stacklevel=2)
-        bad_file.unlink(missing_ok=True)
+            bad_file.unlink(missing_ok=True)
     todo = [(h, t) for h, t in zip(hashes, tasks) if h not in done]
     report = SweepReport(store=path, total=len(tasks), skipped=len(tasks) - len(todo), ran=0,
                          recomputed=sum(b.stem in wanted for b in bad))
@@ -339,12 +341,14 @@ def run(fn: Callable[..., Any], grid: Mapping[str, Sequence[Any]] | Sequence[Map
                 else:
                     (path / f"{h}.error.json").unlink(missing_ok=True)
                     report.ran += 1
+            elif future.status == "cancelled":   # e.g. client.restart() from elsewhere
+                error, tb = RuntimeError("the task was cancelled on the cluster"), ""
             else:
                 error = future.exception()
                 tb = "".join(_traceback.format_exception(type(error), error, future.traceback()))
             if error is not None:
                 failure = {"hash": h, "config": task, "error": f"{type(error).__name__}: {error}",
-                           "traceback": tb, "attempts": retries + 1, "finished": time.time()}
+                           "traceback": tb, "retries": retries, "finished": time.time()}
                 (path / f"{h}.error.json").write_text(json.dumps(failure, indent=1))
                 report.failed.append(failure)
             if bar is not None:
