@@ -145,13 +145,13 @@ colab: $(STAMP)
 autograder: $(STAMP)
 	$(BIN)/python tools/otter_export.py --out _build/autograder
 
-# GitHub Actions workflows, checked by a maintained linter (zizmor) and against the workflow schema.
 # The paper's published runs (facebookresearch/pal finer_dim/all.jsonl.gz, CC BY-NC 4.0, not redistributed),
 # for readers who want the run-by-run comparison (amtools.paper_grid.read_published_runs): downloaded once
 # into data/published/ (git-ignored), sha256 pinned (tools/extract_published_grid.py). Needs the network.
 published-grid: $(STAMP)
 	$(BIN)/python tools/fetch_published_grid.py
 
+# GitHub Actions workflows, checked by a maintained linter (zizmor) and against the workflow schema.
 lint-workflows: $(STAMP)
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/zizmor --offline --persona pedantic .github/workflows

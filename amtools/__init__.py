@@ -19,7 +19,7 @@ from .theory import (argmax_error, balanced_dimension, data_exponent, distinct_a
                      threshold_exponent, unseen_mass, unseen_mass_asymptotic, zipf_constant)
 from .prose import glue, glued
 from .published import PublishedCurve, published_grid, published_settings
-from . import exercises, explore, hopfield, lm_training, models, mosaics, paper_grid, plotting, regbench, stories, sweep
+from . import exercises, explore, hopfield, lm_training, models, mosaics, plotting, regbench, stories
 from .training import (TrainResult, layer_norm, population_error, train_memory)
 from .approximation import ApproxResult, approx_error, approx_sgd, q_gamma, sgd_iterates, sgd_map
 from .population import DynamicsResult, population_dynamics
@@ -57,3 +57,13 @@ def require(version: str) -> None:
     if have < want:
         raise RuntimeError(f"this notebook needs amtools >= {version}, found {__version__}; "
                            "reinstall it (see the README)")
+
+
+def __getattr__(name: str):
+    """``am.sweep`` and ``am.paper_grid`` on first use: they need the optional ``sweep`` extra, and
+    importing them here would make ``python -m amtools.sweep`` import its module twice."""
+    if name in ("sweep", "paper_grid"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'amtools' has no attribute {name!r}")
