@@ -169,7 +169,7 @@ marks, store, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
 def slow(*, i):
     Path(marks, f"{i}.{uuid.uuid4().hex}.call").touch()
-    time.sleep(0.3)
+    time.sleep(1.0)   # 16 tasks on 2 workers: about 8 s, so the interrupt lands mid-sweep on a slow machine too
     Path(marks, f"{i}.{uuid.uuid4().hex}.done").touch()
     return {"y": i * i}
 
