@@ -248,9 +248,7 @@ def welch_test(mean1: float, sd1: float, n1: int, mean2: float, sd2: float, n2: 
     :math:`t = (\\bar x_1 - \\bar x_2)/\\sqrt{s_1^2/n_1 + s_2^2/n_2}`, ``df`` by Welch-Satterthwaite.
     Two samples without spread give ``p = 1`` if their means are equal, else ``p = 0``.
     """
-    for name, n in (("n1", n1), ("n2", n2)):
-        if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-            raise ValueError(f"{name} must be an int >= 2, got {n!r}")
+    n1, n2 = as_int(n1, "n1", minimum=2), as_int(n2, "n2", minimum=2)
     for name, sd in (("sd1", sd1), ("sd2", sd2)):
         if not (isinstance(sd, (int, float)) and math.isfinite(sd) and sd >= 0):
             raise ValueError(f"{name} must be a finite number >= 0, got {sd!r}")
@@ -328,10 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = sweep.run(grid_task, tasks, store=args.store, client=client)
     finally:
         if client is not None:
-            cluster = getattr(client, "cluster", None)
-            client.close()
-            if cluster is not None and not args.scheduler:
-                cluster.close()
+            sweep.close(client, cluster=not args.scheduler)
     print(report)
     print(f"wall time {time.perf_counter() - started:.1f} s; read it with amtools.sweep.load({args.store!r})")
     return 0 if report.complete else 1

@@ -34,11 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
+from ._validate import as_int
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
 
 __all__ = ["SweepReport", "run", "load", "failures", "expand_grid", "config_hash", "local_cluster",
-           "SCHEDULER_ENV"]
+           "close", "SCHEDULER_ENV", "WORKER_ENV"]
 
 #: environment variable naming a running Dask scheduler, e.g. ``tcp://host:8786``
 SCHEDULER_ENV = "AMTOOLS_DASK_SCHEDULER"
@@ -210,30 +212,80 @@ def _execute(fn: Callable[..., Any], config: dict[str, Any]) -> tuple[dict[str, 
     return columns, {"seconds": time.time() - start, "finished": time.time(), "host": socket.gethostname()}
 
 
+#: variables Dask's nannies set in the *calling* process's environment before spawning each worker
+#: (``distributed.nanny.pre-spawn-environ``). Left there, every later subprocess inherits them: after a
+#: sweep, a notebook kernel started by the same pytest ran torch on one thread.
+_NANNY_ENVIRON = ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+#: the environment of each worker process of :func:`local_cluster`, set inside the worker only: one
+#: thread per worker, since the cluster has one worker per core.
+WORKER_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
+def _restore_environ(saved: Mapping[str, str | None]) -> None:
+    """Put the variables of ``saved`` back as they were (``None``: unset)."""
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def _one_torch_thread() -> None:
+    """Run on each worker as it starts: torch on one thread. ``WORKER_ENV`` alone is too late when the
+    caller's main script imports torch, since a spawned worker imports that script first."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 def local_cluster(n_workers: int | None = None, *, threads_per_worker: int = 1) -> Any:
     """A ``dask.distributed.Client`` on a new ``LocalCluster`` of worker processes.
 
-    ``n_workers`` defaults to the CPU count (one thread each, so torch in a task uses one core).
-    Close it with ``client.close(); client.cluster.close()``, or use it as a context manager.
+    ``n_workers`` defaults to the CPU count. Each task thread runs torch on one thread (the workers get
+    :data:`WORKER_ENV`, and torch's thread count is set as each worker starts). Close it with
+    :func:`close`, or use it as a context manager.
 
-    The workers keep glibc's default ``MALLOC_TRIM_THRESHOLD_``: Dask's nannies set it to 64 KiB,
-    which returns freed memory to the system at once; torch then re-faults the pages of every new
-    tensor, and the paper grid's ``ci`` slice took twice as long (measured: 72 s against 35 s, with
-    three times the system time). On a cluster of your own, unset
-    ``distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_`` in the Dask config likewise.
+    Two things differ from Dask's defaults, both measured:
+
+    - The workers keep glibc's default ``MALLOC_TRIM_THRESHOLD_``. Dask's nannies set it to 64 KiB,
+      which returns freed memory to the system at once; torch then re-faults the pages of every new
+      tensor, and the paper grid's ``ci`` slice took twice as long (72 s against 35 s, with three times
+      the system time). On a cluster of your own, unset
+      ``distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_`` in the Dask config likewise.
+    - The calling process's environment is left as it was. Dask's nannies write their worker settings
+      (``OMP_NUM_THREADS=1`` among them) into it, so every process it started afterwards inherited
+      them; here they go to the workers alone.
     """
     distributed = _need("dask.distributed")
     if n_workers is None:
         n_workers = max(1, os.cpu_count() or 1)
-    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
-        raise ValueError(f"n_workers must be a positive int, got {n_workers!r}")
-    if isinstance(threads_per_worker, bool) or not isinstance(threads_per_worker, int) or threads_per_worker < 1:
-        raise ValueError(f"threads_per_worker must be a positive int, got {threads_per_worker!r}")
+    n_workers = as_int(n_workers, "n_workers", minimum=1)
+    threads_per_worker = as_int(threads_per_worker, "threads_per_worker", minimum=1)
     dask = _need("dask")
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
-        cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
-                                           processes=True, dashboard_address=":0")
-    return distributed.Client(cluster)
+    saved = {key: os.environ.get(key) for key in (*_NANNY_ENVIRON, "PYTHONHASHSEED")}
+    try:
+        with dask.config.set({f"distributed.nanny.pre-spawn-environ.{key}": None for key in _NANNY_ENVIRON}):
+            cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
+                                               processes=True, dashboard_address=":0", env=dict(WORKER_ENV))
+    finally:
+        _restore_environ(saved)   # the nannies still set PYTHONHASHSEED here, for hashing across workers
+    client = distributed.Client(cluster)
+    client.register_worker_callbacks(setup=_one_torch_thread)   # also on workers that join later
+    return client
+
+
+def close(client: Any, *, cluster: bool = True) -> None:
+    """Close ``client`` and, if ``cluster`` (default), the cluster it was made with (e.g. by
+    :func:`local_cluster`); leave a scheduler you connected to by address running with ``cluster=False``."""
+    distributed = _need("dask.distributed")
+    if not isinstance(client, distributed.Client):
+        raise TypeError(f"client must be a dask.distributed.Client, got {type(client).__name__}")
+    if not isinstance(cluster, bool):
+        raise TypeError(f"cluster must be a bool, got {type(cluster).__name__}")
+    owner = getattr(client, "cluster", None) if cluster else None
+    client.close()
+    if owner is not None:
+        owner.close()
 
 
 def _client(client: Any) -> tuple[Any, bool]:
@@ -292,8 +344,7 @@ def run(fn: Callable[..., Any], grid: Mapping[str, Sequence[Any]] | Sequence[Map
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
     tasks = expand_grid(grid)
     path = _as_store(store, create=True)
-    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-        raise ValueError(f"retries must be an int >= 0, got {retries!r}")
+    retries = as_int(retries, "retries", minimum=0)
     if not isinstance(progress, bool):
         raise TypeError(f"progress must be a bool, got {type(progress).__name__}")
     distributed = _need("dask.distributed")
@@ -359,10 +410,7 @@ def run(fn: Callable[..., Any], grid: Mapping[str, Sequence[Any]] | Sequence[Map
         if bar is not None:
             bar.close()
         if owned:
-            cluster = getattr(dask_client, "cluster", None)
-            dask_client.close()
-            if cluster is not None:
-                cluster.close()
+            close(dask_client)
     report.seconds = time.perf_counter() - start
     if report.failed:
         warnings.warn(str(report), stacklevel=2)

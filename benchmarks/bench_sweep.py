@@ -138,9 +138,7 @@ def throughput(args: argparse.Namespace) -> int:
         t_noop = report_noop.seconds
         t_serial2, _ = _serial(tasks)                         # again, after: the machine's load may change
     finally:
-        cluster = client.cluster
-        client.close()
-        cluster.close()
+        sweep.close(client)
     if not report.complete or not report_noop.complete:
         print(report, report_noop, sep="\n")
         return 1

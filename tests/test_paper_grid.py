@@ -301,9 +301,7 @@ def test_grid_tasks_through_a_real_cluster_match_in_process(tmp_path):
     try:
         report = sweep.run(grid_task, tasks, store=tmp_path / "store", client=client, progress=False)
     finally:
-        cluster = client.cluster
-        client.close()
-        cluster.close()
+        sweep.close(client)
     assert report.complete and report.ran == 2
     stored = sweep.load(tmp_path / "store")
     for task in tasks:
@@ -487,10 +485,11 @@ def test_welch_test_statistic_and_degrees_of_freedom():
     # no spread on either side (diverged runs): equal means agree, different ones do not
     assert paper_grid.welch_test(0.3586, 0.0, 10, 0.3586, 0.0, 10)[2] == 1.0
     assert paper_grid.welch_test(0.3586, 0.0, 10, 0.3587, 0.0, 10)[2] == 0.0
-    for bad, word in ((dict(n1=1), "n1"), (dict(n2=2.5), "n2"), (dict(sd1=-1.0), "sd1"),
-                      (dict(sd2=math.nan), "sd2")):
+    for bad, error, word in ((dict(n1=1), ValueError, "n1"), (dict(n2=2.5), TypeError, "n2"),
+                             (dict(n1=True), TypeError, "n1"), (dict(sd1=-1.0), ValueError, "sd1"),
+                             (dict(sd2=math.nan), ValueError, "sd2")):
         args = {**dict(mean1=0.0, sd1=1.0, n1=10, mean2=0.0, sd2=1.0, n2=10), **bad}
-        with pytest.raises(ValueError, match=word):
+        with pytest.raises(error, match=word):
             paper_grid.welch_test(**args)
 
 

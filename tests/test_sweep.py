@@ -52,9 +52,7 @@ def client():
     c = sweep.local_cluster(2)
     c.wait_for_workers(2, timeout=120)
     yield c
-    cluster = c.cluster
-    c.close()
-    cluster.close()
+    sweep.close(c)
 
 
 @pytest.fixture
@@ -436,6 +434,72 @@ def test_killed_worker_on_the_default_cluster_completes_on_rerun(cluster, tmp_pa
     assert set(frame.loc[frame["i"].isin(failed), "worker"]) <= set(cluster.scheduler_info()["workers"])
 
 
+def _worker_threads() -> dict[str, Any]:
+    import torch
+
+    return {"torch_threads": torch.get_num_threads(),
+            **{key: os.environ.get(key) for key in (*sweep.WORKER_ENV, "MALLOC_TRIM_THRESHOLD_")}}
+
+
+def test_local_cluster_leaves_the_callers_environment_alone(monkeypatch):
+    """Dask's nannies write ``OMP_NUM_THREADS=1`` (and more) into the environment of the process that
+    starts them, at every worker (re)start; a notebook kernel started later by the same pytest then ran
+    torch on one thread. The workers get one thread each, the caller's environment stays as it was,
+    through a worker restart and the close."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    for key in ("MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MALLOC_TRIM_THRESHOLD_"):
+        monkeypatch.delenv(key, raising=False)
+    def environ() -> dict[str, str]:   # but Dask's own marker for its children's process titles
+        return {k: v for k, v in os.environ.items() if k != "__DASK_PARENT_PID"}
+
+    before = environ()
+    client = sweep.local_cluster(1)
+    try:
+        client.wait_for_workers(1, timeout=120)
+        assert environ() == before
+        for _ in range(2):   # the first workers, then their replacements after a restart
+            [threads] = client.run(_worker_threads).values()
+            assert threads == {"torch_threads": 1, **sweep.WORKER_ENV, "MALLOC_TRIM_THRESHOLD_": None}
+            client.restart()
+        after_restart = environ()
+    finally:
+        sweep.close(client)
+    assert client.status == "closed" and client.cluster.status.name == "closed"
+    after_restart.pop("PYTHONHASHSEED", None)  # the nannies set it at a restart: a hashing seed, no speed
+    before.pop("PYTHONHASHSEED", None)
+    assert after_restart == before
+    with pytest.raises(TypeError, match="client"):
+        sweep.close("tcp://127.0.0.1:8786")
+    with pytest.raises(TypeError, match="cluster"):
+        sweep.close(client, cluster="yes")
+
+
+MAIN_IMPORTS_TORCH = """
+import json, torch        # a main script importing torch: spawned workers import it before their env
+from amtools import sweep
+if __name__ == "__main__":
+    client = sweep.local_cluster(2)
+    threads = [sorted(client.run(torch.get_num_threads).values())]
+    client.restart()
+    threads.append(sorted(client.run(torch.get_num_threads).values()))
+    sweep.close(client)
+    print(json.dumps(threads))
+"""
+
+
+def test_workers_run_one_torch_thread_when_the_main_script_imports_torch(tmp_path):
+    """The benchmark and ``python -m amtools.sweep`` import torch in their main module, which every
+    spawned worker imports first: the worker environment alone left torch on two threads per worker
+    on two cores (measured: the sweep lost its whole speed-up)."""
+    script = tmp_path / "main_imports_torch.py"
+    script.write_text(MAIN_IMPORTS_TORCH)
+    env = {k: v for k, v in os.environ.items() if k not in sweep.WORKER_ENV}
+    done = subprocess.run([PYTHON, str(script)], capture_output=True, text=True, timeout=300, env=env,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [[1, 1], [1, 1]]  # before / after a restart
+
+
 # ------------------------------------------------------------------------- progress & validation
 
 def test_progress_bar(cluster, tmp_path, capsys):
@@ -455,8 +519,8 @@ def test_run_validates_its_arguments(tmp_path):
     cases = [
         (dict(fn=42), TypeError, "fn"),
         (dict(retries=-1), ValueError, "retries"),
-        (dict(retries=True), ValueError, "retries"),
-        (dict(retries=1.0), ValueError, "retries"),
+        (dict(retries=True), TypeError, "retries"),
+        (dict(retries=1.0), TypeError, "retries"),
         (dict(store=a_file), ValueError, "store"),
         (dict(store=3), TypeError, "store"),
         (dict(client="tcp://localhost:8786"), TypeError, "client"),
@@ -474,8 +538,8 @@ def test_run_validates_its_arguments(tmp_path):
     with pytest.raises(ValueError, match="is a file"):
         sweep.failures(a_file)
     assert sweep.load(tmp_path / "s").empty and sweep.failures(tmp_path / "s").empty
-    for bad in (0, -1, True, 1.5, "2"):
-        with pytest.raises(ValueError, match="n_workers"):
+    for bad, error in ((0, ValueError), (-1, ValueError), (True, TypeError), (1.5, TypeError), ("2", TypeError)):
+        with pytest.raises(error, match="n_workers"):
             sweep.local_cluster(bad)
     with pytest.raises(ValueError, match="threads_per_worker"):
         sweep.local_cluster(1, threads_per_worker=0)
