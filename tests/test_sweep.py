@@ -159,9 +159,14 @@ def _wait(condition, timeout: float, what: str) -> None:
 # ------------------------------------------------------------------- Ctrl-C in another process
 
 _INTERRUPTED = """
-import sys, time, uuid
+import signal, sys, time, uuid
 from pathlib import Path
 from amtools import sweep
+
+# Ctrl-C raises KeyboardInterrupt, as in a terminal, also when this test runs in a background job
+# (a non-interactive shell starts those with SIGINT ignored, and children inherit it: the sweep then
+# ran to its end and exited with 0, the failure seen in a clean-clone run started with `&`)
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 marks, store, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
